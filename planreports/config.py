@@ -1,0 +1,466 @@
+"""config.yaml -> a validated, frozen Config; errors name the file, line and key path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from planreports.errors import ConfigError
+
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+CANONICAL_COLUMNS = (
+    "priority", "workstream", "item", "rag", "update", "lead", "directorate", "committee",
+    "due", "milestone", "metric", "id",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Report(_Model):
+    title: str
+    period: str
+    as_of: dt.date
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_only(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError("expected a date as YYYY-MM-DD") from None
+        return value
+
+
+class RagStatus(_Model):
+    key: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    colour: str
+    meaning: str = ""
+    aliases: tuple[str, ...] = ()
+    complete: bool = False
+
+    @field_validator("colour")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not HEX_COLOUR.match(value):
+            raise ValueError('expected a colour as "#RRGGBB"')
+        return value.upper()
+
+
+class Workstream(_Model):
+    title: str = Field(min_length=1)
+    id: str | None = None
+    aliases: tuple[str, ...] = ()
+    lead: str | None = None
+    committee: str | None = None
+
+
+class Priority(_Model):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    short: str | None = None
+    lead: str | None = None
+    committee: str | None = None
+    aliases: tuple[str, ...] = ()
+    workstreams: tuple[Workstream, ...] = ()
+
+    @field_validator("workstreams", mode="before")
+    @classmethod
+    def _titles(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        out = []
+        for entry in value:
+            if isinstance(entry, str) and entry.strip():
+                out.append({"title": entry})
+            elif isinstance(entry, dict):
+                out.append(entry)
+            else:
+                out.append(None)  # reported as "expected a title" by _model_errors
+        return out
+
+    @property
+    def label(self) -> str:
+        return self.short or self.title
+
+
+class Inputs(_Model):
+    folder: str = "inputs"
+    columns: dict[str, tuple[str, ...]] = {}
+    password_env: str | None = None
+    timeout_seconds: float = 60.0
+    memory_mb: int = 2048
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for name in value:
+            if name not in CANONICAL_COLUMNS:
+                raise ValueError(
+                    f"unknown field {name!r}: expected one of {', '.join(CANONICAL_COLUMNS)}"
+                )
+        return value
+
+
+class Pack(_Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    committees: tuple[str, ...] = ()
+
+
+class Outputs(_Model):
+    folder: str = "outputs"
+    history: str = "outputs/history.sqlite"
+
+
+class Templates(_Model):
+    folder: str = "templates"
+    deck: str = "templates/deck.pptx"
+
+
+class Smtp(_Model):
+    host: str
+    port: int = 587
+    starttls: bool = True
+    ssl: bool = False
+    username_env: str | None = None
+    password_env: str | None = None
+    ca_file: str | None = None
+    timeout_seconds: float = 30.0
+    max_attachment_mb: float = 35.0
+
+
+class Send(_Model):
+    pack: str
+    to: tuple[str, ...] = Field(min_length=1)
+    cc: tuple[str, ...] = ()
+    attach: tuple[Literal["xlsx", "pptx"], ...] = ("xlsx",)
+
+
+class Email(_Model):
+    smtp: Smtp
+    from_: str = Field(alias="from")
+    send: tuple[Send, ...] = ()
+    chase_deadline_days: int = 10
+
+
+class Config(_Model):
+    organisation: str
+    report: Report
+    rag: tuple[RagStatus, ...] = Field(min_length=1)
+    priorities: tuple[Priority, ...] = Field(min_length=1)
+    inputs: Inputs = Inputs()
+    packs: tuple[Pack, ...] = (Pack(name="board", title="Board"),)
+    outputs: Outputs = Outputs()
+    templates: Templates = Templates()
+    email: Email | None = None
+
+    _path: Path = PrivateAttr(default=Path("config.yaml"))
+    _warnings: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def base_dir(self) -> Path:
+        return self._path.parent
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Things allowed but probably unintended (e.g. a pack naming an unknown committee)."""
+        return self._warnings
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    @property
+    def inputs_dir(self) -> Path:
+        return self.resolve(self.inputs.folder)
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.resolve(self.outputs.folder)
+
+    @property
+    def deck_template(self) -> Path:
+        return self.resolve(self.templates.deck)
+
+    @property
+    def history_url(self) -> str:
+        value = self.outputs.history
+        if "://" in value:
+            return value
+        return "sqlite:///" + str(self.resolve(value).resolve())
+
+    def priority(self, pid: str | None) -> Priority | None:
+        return next((p for p in self.priorities if p.id == pid), None)
+
+    def rag_status(self, key: str | None) -> RagStatus | None:
+        return next((r for r in self.rag if r.key == key), None)
+
+    def pack(self, name: str) -> Pack | None:
+        return next((p for p in self.packs if p.name == name), None)
+
+    @property
+    def period_slug(self) -> str:
+        return slugify(self.report.period)
+
+    def with_overrides(
+        self,
+        *,
+        period: str | None = None,
+        as_of: dt.date | None = None,
+        inputs: Path | None = None,
+        out: Path | None = None,
+    ) -> Config:
+        """The same config with command-line overrides applied (paths made absolute)."""
+        report = self.report.model_copy(
+            update={k: v for k, v in (("period", period), ("as_of", as_of)) if v is not None}
+        )
+        update: dict[str, Any] = {"report": report}
+        if inputs is not None:
+            update["inputs"] = self.inputs.model_copy(update={"folder": str(inputs.resolve())})
+        if out is not None:
+            update["outputs"] = self.outputs.model_copy(update={"folder": str(out.resolve())})
+        new = self.model_copy(update=update)
+        new._path = self._path
+        new._warnings = self._warnings
+        return new
+
+
+def slugify(text: str) -> str:
+    """'FY18 Q2' -> 'fy18-q2': a folder name that is safe on Windows and in a URL."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "period"
+
+
+# --- loading, with line numbers -------------------------------------------------------------
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML silently keeps the last)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} given twice (first on line {seen[key]})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def _line_index(node: yaml.Node | None, path: tuple = ()) -> Iterator[tuple[tuple, int]]:
+    """Yield (key path, 1-based line) for every node, so validation errors can name a line."""
+    if node is None:
+        return
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            yield (*path, key), key_node.start_mark.line + 1
+            for sub, line in _line_index(value_node, (*path, key)):
+                if sub != (*path, key):
+                    yield sub, line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            yield from _line_index(child, (*path, index))
+
+
+def _format_path(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _expected(error: dict) -> str:
+    kind = error["type"]
+    msg = str(error.get("msg", ""))
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind in {"string_type"}:
+        return "expected text"
+    if kind in {"int_type", "int_parsing"}:
+        return "expected a whole number"
+    if kind in {"float_type", "float_parsing"}:
+        return "expected a number"
+    if kind in {"bool_type", "bool_parsing"}:
+        return "expected true or false"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return "expected a date as YYYY-MM-DD"
+    if kind in {"list_type", "tuple_type"}:
+        return "expected a list"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return "expected a mapping of keys"
+    if kind == "too_short":
+        return "expected at least one entry"
+    if kind == "string_too_short":
+        return "expected non-empty text"
+    if kind == "literal_error":
+        return msg.replace("Input should be", "expected")
+    if kind == "string_pattern_mismatch":
+        return "expected lower-case letters, digits and dashes"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    return msg
+
+
+def _model_errors(exc: ValidationError) -> list[tuple[tuple, str]]:
+    problems: list[tuple[tuple, str]] = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        # pydantic reports a str-or-dict workstream as a None; say what a person expects.
+        if len(loc) >= 3 and loc[0] == "priorities" and loc[2] == "workstreams" and (
+            error["type"] in {"model_type", "model_attributes_type", "dict_type"}
+        ):
+            problems.append((loc, "expected a title"))
+            continue
+        if loc and loc[-1] == "from_":
+            loc = (*loc[:-1], "from")
+        text = _expected(error)
+        if error["type"] == "extra_forbidden" and len(loc) >= 2:
+            secret = str(loc[-1]).lower()
+            if secret in {"password", "username", "user", "pass", "secret", "token"}:
+                target = "username_env" if secret in {"username", "user"} else "password_env"
+                text = (
+                    "secrets never live in config.yaml: put it in an environment variable "
+                    f"and name the variable in {target}"
+                )
+        problems.append((loc, text))
+    return problems
+
+
+def _contract_errors(config: Config) -> tuple[list[tuple[tuple, str]], list[tuple[tuple, str]]]:
+    """Rules pydantic cannot express: unique ids and aliases, env-var names, pack committees."""
+    errors: list[tuple[tuple, str]] = []
+    warnings: list[tuple[tuple, str]] = []
+    seen_ids: dict[str, int] = {}
+    for i, priority in enumerate(config.priorities):
+        if priority.id in seen_ids:
+            errors.append(((("priorities", i, "id")), (
+                f"duplicate priority id {priority.id!r} (also priorities[{seen_ids[priority.id]}])"
+            )))
+        else:
+            seen_ids[priority.id] = i
+    seen_keys: dict[str, int] = {}
+    claimed: dict[str, tuple[int, str]] = {}
+    for i, status in enumerate(config.rag):
+        if status.key in seen_keys:
+            errors.append((("rag", i, "key"), (
+                f"RAG key {status.key!r} used twice (also rag[{seen_keys[status.key]}])"
+            )))
+        else:
+            seen_keys[status.key] = i
+        words = {status.key, status.label, *status.aliases}
+        for word in sorted({w.lower() for w in words}):
+            owner = claimed.get(word)
+            if owner and owner[0] != i:
+                errors.append((("rag", i, "aliases"), (
+                    f"alias {word!r} is claimed by both {owner[1]} and {status.label}"
+                )))
+            else:
+                claimed[word] = (i, status.label)
+    committees = {p.committee for p in config.priorities if p.committee}
+    committees |= {w.committee for p in config.priorities for w in p.workstreams if w.committee}
+    for i, pack in enumerate(config.packs):
+        for j, name in enumerate(pack.committees):
+            if name not in committees:
+                warnings.append((("packs", i, "committees", j), (
+                    f"committee {name!r} is not the committee of any priority or workstream; "
+                    "the pack will hold only items whose tracker names it"
+                )))
+    names = [p.name for p in config.packs]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            errors.append((("packs", i, "name"), f"pack name {name!r} used twice"))
+    if config.email:
+        smtp = config.email.smtp
+        for key in ("username_env", "password_env"):
+            value = getattr(smtp, key)
+            if value is not None and not ENV_NAME.match(value):
+                errors.append((("email", "smtp", key), (
+                    "expected the name of an environment variable (e.g. "
+                    "PLANREPORTS_SMTP_PASSWORD), not the secret itself"
+                )))
+        for i, send in enumerate(config.email.send):
+            if send.pack not in names:
+                errors.append((("email", "send", i, "pack"), (
+                    f"unknown pack {send.pack!r}: expected one of {', '.join(names)}"
+                )))
+    if config.inputs.password_env is not None and not ENV_NAME.match(config.inputs.password_env):
+        errors.append((("inputs", "password_env"), "expected the name of an environment variable"))
+    return errors, warnings
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate config.yaml; raise ConfigError naming file, line and key on any fault."""
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file (run `planreports init DIR` to make one)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    try:
+        root = yaml.compose(text, Loader=_UniqueKeyLoader)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f" line {mark.line + 1}" if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"{name}{line}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{name}: YAML syntax error: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{name} line 1: (top level): expected a mapping of keys")
+    lines = dict(_line_index(root))
+
+    def where(loc: tuple) -> str:
+        probe = loc
+        while probe and probe not in lines:
+            probe = probe[:-1]
+        return f"{name} line {lines.get(probe, 1)}: {_format_path(loc)}"
+
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        problems = _model_errors(exc)
+        raise ConfigError("\n".join(f"{where(loc)}: {text}" for loc, text in problems)) from None
+    errors, warnings = _contract_errors(config)
+    if errors:
+        raise ConfigError("\n".join(f"{where(loc)}: {text}" for loc, text in errors))
+    config._path = path.resolve()
+    config._warnings = tuple(f"{where(loc)}: {text}" for loc, text in warnings)
+    return config

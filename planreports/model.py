@@ -1,0 +1,137 @@
+"""The frozen data that flows between stages: Source, Row, Item, Finding, Run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+# The canonical tracker fields, in the order a reader expects them.
+FIELDS: tuple[str, ...] = (
+    "priority",
+    "workstream",
+    "item",
+    "rag",
+    "update",
+    "lead",
+    "directorate",
+    "committee",
+    "due",
+    "milestone",
+    "metric",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a value came from: file relative to the inputs folder, sheet, A1 cell."""
+
+    file: str
+    sheet: str
+    cell: str
+
+    def __str__(self) -> str:
+        return f"{self.file}!{self.sheet}!{self.cell}"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One tracker row as read: canonical field text, with the cell of each field.
+
+    `values` holds text (or a real date for `due`) by canonical field name; `rag_fill` is the
+    RAG cell's fill as "#RRGGBB" when the sheet coloured it; `extras` keeps unknown columns.
+    """
+
+    source: Source
+    values: Mapping[str, object]
+    cells: Mapping[str, str] = field(default_factory=dict)
+    rag_fill: str | None = None
+    extras: tuple[tuple[str, str], ...] = ()
+    inherited: frozenset[str] = frozenset()  # fields filled from a merged cell or row above
+
+    def text(self, name: str) -> str:
+        value = self.values.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value).strip()
+
+    def cell_of(self, name: str) -> str:
+        return self.cells.get(name, self.source.cell)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetReport:
+    """What happened to one sheet: its header row and how many rows became what."""
+
+    name: str
+    status: Literal["read", "skipped"]
+    header_row: int | None = None
+    rows: int = 0  # non-empty rows below the header
+    items: int = 0
+    sections: int = 0  # rows that only started a group
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One tracker file and what became of it."""
+
+    path: str
+    sha256: str
+    status: Literal["read", "skipped", "failed"]
+    format: str = ""
+    sheets: tuple[SheetReport, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A reconciled row: placed under a configured priority (or none) and workstream."""
+
+    priority: str | None  # config id, None when unknown
+    workstream: str  # configured title when matched, else the tracker's text
+    item: str  # sub-item / continuation text, "" when the row is the workstream itself
+    rag: str | None  # config key
+    update: str
+    lead: str
+    committee: str
+    directorate: str
+    due: dt.date | None
+    milestone: str
+    source: Source
+    workstream_matched: bool = False
+    match_score: float | None = None
+    previous_rag: str | None = None
+    trend: Literal["improved", "same", "deteriorated", "new"] | None = None
+    extras: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem in the data, with a stable code and the place it was found."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    priority: str | None = None
+    workstream: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A file the run wrote."""
+
+    pack: str
+    kind: Literal["xlsx", "pptx", "eml", "json"]
+    path: str
+    sha256: str
+    note: str = ""  # e.g. "saved beside: target was locked"
