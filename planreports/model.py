@@ -135,3 +135,41 @@ class Output:
     path: str
     sha256: str
     note: str = ""  # e.g. "saved beside: target was locked"
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSummary:
+    """RAG counts of one earlier period, for RAG-over-time charts."""
+
+    period: str
+    as_of: dt.date
+    counts: Mapping[str | None, int]  # rag key (None = no RAG) -> items
+
+
+@dataclass(frozen=True)
+class PackView:
+    """Everything one pack's workbook and deck show: its items, findings and context.
+
+    Built by `planreports.packs.view_for`; renderers read it and nothing else.
+    """
+
+    config: object  # planreports.config.Config (typed loosely to keep model.py import-free)
+    name: str
+    title: str
+    items: tuple[Item, ...]
+    findings: tuple[Finding, ...]
+    inputs: tuple[InputFile, ...]
+    history: tuple[PeriodSummary, ...] = ()
+    no_longer_reported: tuple[Item, ...] = ()  # last period's items absent now
+
+    @property
+    def has_patient_identifier(self) -> bool:
+        return any(f.code == "patient-identifier" for f in self.findings)
+
+    def counts(self) -> dict[str | None, dict[str | None, int]]:
+        """priority id -> rag key -> items (None keys for unknown priority / no RAG)."""
+        out: dict[str | None, dict[str | None, int]] = {}
+        for item in self.items:
+            by_rag = out.setdefault(item.priority, {})
+            by_rag[item.rag] = by_rag.get(item.rag, 0) + 1
+        return out

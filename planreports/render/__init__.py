@@ -1,0 +1,1 @@
+"""Render: PackView -> workbook (xlsxwriter), deck (python-pptx) and text (jinja2)."""

@@ -1,0 +1,76 @@
+"""Headline and narrative text from jinja2 templates: the trust's own words, our numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from planreports.model import PackView
+
+DEFAULTS = Path(__file__).resolve().parent.parent / "init" / "templates"
+
+
+def environment(template_dir: Path | None) -> jinja2.Environment:
+    """Templates from the working folder first, then the shipped defaults."""
+    search = [str(p) for p in (template_dir, DEFAULTS) if p is not None and p.is_dir()]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+    )
+
+
+def summary_context(view: PackView) -> dict[str, Any]:
+    """The numbers every text template may use, computed once."""
+    config = view.config
+    statuses = list(config.rag)  # type: ignore[attr-defined]
+    total = len(view.items)
+    counts = {s.key: sum(1 for i in view.items if i.rag == s.key) for s in statuses}
+    no_rag = sum(1 for i in view.items if i.rag is None)
+    previous = view.history[-1] if view.history else None
+    rows = []
+    for status in statuses:
+        now = counts[status.key]
+        before = previous.counts.get(status.key) if previous else None
+        rows.append({"key": status.key, "label": status.label, "count": now, "previous": before})
+    worst = statuses[0] if statuses else None
+    reds = [i for i in view.items if worst is not None and i.rag == worst.key]
+    return {
+        "organisation": config.organisation,  # type: ignore[attr-defined]
+        "title": config.report.title,  # type: ignore[attr-defined]
+        "period": config.report.period,  # type: ignore[attr-defined]
+        "as_of": config.report.as_of,  # type: ignore[attr-defined]
+        "pack_title": view.title,
+        "total": total,
+        "statuses": rows,
+        "no_rag": no_rag,
+        "previous_period": previous.period if previous else None,
+        "reds": reds,
+        "worst_label": worst.label if worst else "",
+        "deteriorated": [i for i in view.items if i.trend == "deteriorated"],
+        "improved": [i for i in view.items if i.trend == "improved"],
+        "priority_label": {p.id: p.label for p in config.priorities},  # type: ignore[attr-defined]
+        "findings": {
+            sev: sum(1 for f in view.findings if f.severity == sev)
+            for sev in ("error", "warning", "info")
+        },
+    }
+
+
+def render_text(view: PackView, template_name: str, template_dir: Path | None = None) -> str:
+    """Render one named template (e.g. 'headline.txt.j2') with the pack's summary context."""
+    env = environment(template_dir)
+    return env.get_template(template_name).render(**summary_context(view)).strip()
+
+
+def headline(view: PackView, template_dir: Path | None = None) -> str:
+    return render_text(view, "headline.txt.j2", template_dir)
+
+
+def narrative(view: PackView, template_dir: Path | None = None) -> str:
+    return render_text(view, "narrative.txt.j2", template_dir)
