@@ -1,0 +1,141 @@
+"""The catalogue of finding codes: one place declares each code, its severity and its meaning.
+
+Codes never change meaning. A Finding is built from the catalogue and the place it concerns
+(`finding(code, message, source=...)`), so its severity and location cannot be dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planreports.model import Finding, Row, Severity, Source
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    severity: Severity
+    when: str
+
+
+CATALOGUE: dict[str, Code] = {
+    c.code: c
+    for c in (
+        Code("unreadable-file", "error", "corrupt, truncated, not a spreadsheet"),
+        Code("encrypted-file", "error", "password-protected (unless a password is configured)"),
+        Code("sheet-skipped", "info", "no tracker header, or hidden"),
+        Code("unknown-priority", "error", "the row's priority matches no configured priority"),
+        Code(
+            "unmatched-workstream",
+            "warning",
+            "a project that is not a configured workstream of its priority",
+        ),
+        Code("weak-match", "warning", "a project matched a workstream only loosely; check it"),
+        Code("ambiguous-match", "warning", "a project matches two configured workstreams equally"),
+        Code("missing-return", "warning", "a configured workstream that no tracker reports on"),
+        Code("invalid-rag", "error", "a RAG value that is neither a key, label nor alias"),
+        Code("missing-rag", "warning", "no RAG text and no RAG fill"),
+        Code("missing-update", "warning", "empty progress update"),
+        Code("missing-lead", "warning", 'no lead, or "?", "TBC"'),
+        Code("overdue", "warning", "due date before as_of and the RAG is not a complete status"),
+        Code(
+            "unparsed-date",
+            "warning",
+            "milestone text that is not a date and not a known no-date word",
+        ),
+        Code(
+            "conflicting-rag",
+            "warning",
+            "the same workstream reported with different RAGs in different files",
+        ),
+        Code("duplicate-item", "warning", "the same row reported twice (it counts once)"),
+        Code("stale-update", "warning", "update text identical to the previous period's"),
+        Code("rag-deteriorated", "info", "RAG moved worse since the previous period"),
+        Code("rag-improved", "info", "RAG moved better since the previous period"),
+        Code(
+            "rag-text-mismatch",
+            "info",
+            'e.g. Green while the update says "delayed" or "slipped"',
+        ),
+        Code(
+            "rag-colour-mismatch",
+            "warning",
+            "the RAG text says one status and the cell's fill another",
+        ),
+        Code(
+            "formula-text",
+            "info",
+            "tracker text that a spreadsheet would run as a formula; written as text",
+        ),
+        Code(
+            "unrecognised-colour",
+            "warning",
+            "a RAG cell's fill is no configured RAG colour nor near one",
+        ),
+        Code(
+            "patient-identifier",
+            "error",
+            "text that looks like an NHS number; such a pack is not emailed",
+        ),
+        Code("text-truncated", "warning", "cell text over Excel's 32,767-character limit"),
+    )
+}
+
+
+def finding(
+    code: str,
+    message: str,
+    *,
+    source: Source | None = None,
+    file: str | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
+    priority: str | None = None,
+    workstream: str | None = None,
+) -> Finding:
+    """A Finding with the catalogue's severity; location from `source` unless given."""
+    entry = CATALOGUE[code]  # KeyError here is a programming error: codes are a closed set
+    if source is not None:
+        file, sheet, cell = file or source.file, sheet or source.sheet, cell or source.cell
+    return Finding(
+        code=code,
+        severity=entry.severity,
+        message=message,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        priority=priority,
+        workstream=workstream,
+    )
+
+
+def from_row(
+    code: str,
+    row: Row,
+    message: str,
+    *,
+    field: str | None = None,
+    priority: str | None = None,
+    workstream: str | None = None,
+) -> Finding:
+    """A Finding about one tracker row, located at the cell of `field` (or the row)."""
+    cell = row.cell_of(field) if field else row.source.cell
+    return finding(
+        code,
+        message,
+        file=row.source.file,
+        sheet=row.source.sheet,
+        cell=cell,
+        priority=priority,
+        workstream=workstream,
+    )
+
+
+def where(file: str | None, sheet: str | None = None, cell: str | None = None) -> str:
+    """"Finance.xlsx, sheet 'P5', cell D7": how a message names a place."""
+    parts = [file or "(no file)"]
+    if sheet:
+        parts.append(f"sheet '{sheet}'")
+    if cell:
+        parts.append(f"cell {cell}")
+    return ", ".join(parts)

@@ -1,0 +1,205 @@
+"""Read: tracker files -> Rows, each with its source file, sheet and cell; never a traceback."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planreports.findings import finding
+from planreports.model import Finding, InputFile, Row, SheetReport
+from planreports.read.files import discover, sha256_of, sniff
+from planreports.read.grid import SheetGrid
+from planreports.read.header import find_header, synonym_table
+from planreports.read.isolate import Crashed, run_isolated
+from planreports.read.table import SheetRows, rows_from_grid, skipped
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a worker needs to read one file (picklable)."""
+
+    root: Path
+    columns: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    password: str | None = None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file's outcome: its manifest entry, its rows and what went wrong."""
+
+    input: InputFile
+    rows: tuple[Row, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """Everything the read stage produced, in file order."""
+
+    inputs: tuple[InputFile, ...]
+    rows: tuple[Row, ...]
+    findings: tuple[Finding, ...]
+
+
+def _open_ole2(path: Path, label: str, password: str | None) -> tuple[str, object]:
+    """An OLE2 file is a legacy .xls or an encrypted OOXML workbook; tell them apart."""
+    import msoffcrypto
+
+    with path.open("rb") as handle:
+        try:
+            office = msoffcrypto.OfficeFile(handle)
+            encrypted = office.is_encrypted()
+        except Exception:  # noqa: BLE001 - not an Office container msoffcrypto knows
+            return "xls", path
+        if not encrypted:
+            return "xls", path
+        if not password:
+            return "encrypted", None
+        try:
+            office.load_key(password=password)
+            out = io.BytesIO()
+            office.decrypt(out)
+        except Exception as exc:  # noqa: BLE001 - wrong password or unsupported scheme
+            return "encrypted-bad-password", str(exc)
+    data = out.getvalue()
+    return ("xlsx" if data.startswith(b"PK") else "xls"), data
+
+
+def _grids(kind: str, source: Path | bytes) -> list[SheetGrid]:
+    from planreports.read.csvfile import read_csv
+    from planreports.read.xls import read_xls
+    from planreports.read.xlsx import read_xlsx
+
+    if isinstance(source, bytes):  # a decrypted workbook: readers want a path
+        suffix = ".xlsx" if kind == "xlsx" else ".xls"
+        with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp:
+            tmp.write(source)
+        try:
+            return _grids(kind, Path(tmp.name))
+        finally:
+            os.unlink(tmp.name)
+    reader: Callable[[Path], list[SheetGrid]] = {
+        "xlsx": read_xlsx, "xls": read_xls, "csv": read_csv,
+    }[kind]
+    return reader(source)
+
+
+def _describe_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, zipfile.BadZipFile):
+        return "the file is damaged or truncated (not a complete zip container)"
+    name = type(exc).__name__
+    if "Calamine" in name or "Zip" in name or "Xml" in name:
+        return f"the workbook is damaged or truncated ({text or name})"
+    return f"{text or name}"
+
+
+def read_file(path: Path, options: ReadOptions) -> FileResult:
+    """Read one tracker: sniff, open, find each sheet's header, turn rows into Rows."""
+    label = path.relative_to(options.root).as_posix()
+    digest = sha256_of(path)
+    kind, why = sniff(path)
+
+    def failed(code: str, reason: str) -> FileResult:
+        message = f"{label}: {reason}"
+        return FileResult(
+            input=InputFile(path=label, sha256=digest, status="failed", format=kind, reason=reason),
+            findings=(finding(code, message, file=label),),
+        )
+
+    if kind == "unreadable":
+        return failed("unreadable-file", why)
+    source: Path | bytes = path
+    if kind == "ole2":
+        kind, opened = _open_ole2(path, label, options.password)
+        if kind == "encrypted":
+            return failed(
+                "encrypted-file",
+                "is password-protected; set inputs.password_env in config.yaml to the name of "
+                "an environment variable holding the password",
+            )
+        if kind == "encrypted-bad-password":
+            return failed("encrypted-file", "is password-protected and the password did not open it")
+        source = opened  # type: ignore[assignment]
+    try:
+        grids = _grids(kind, source)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is this file's finding
+        return failed("unreadable-file", _describe_error(exc))
+
+    table = synonym_table(options.columns)
+    sheets: list[SheetReport] = []
+    rows: list[Row] = []
+    findings: list[Finding] = []
+    for grid in grids:
+        if not grid.visible:
+            result = skipped(grid, label, "the sheet is hidden")
+        elif grid.kind != "worksheet":
+            result = skipped(grid, label, f"a {grid.kind}, not a table")
+        else:
+            header = find_header(grid.values, table)
+            result = (
+                rows_from_grid(grid, header, label)
+                if header
+                else skipped(grid, label, "no tracker header (e.g. a RAG key or notes)")
+            )
+        sheets.append(result.report)
+        rows.extend(result.rows)
+        findings.extend(result.findings)
+    status = "read" if any(s.status == "read" for s in sheets) else "skipped"
+    return FileResult(
+        input=InputFile(
+            path=label,
+            sha256=digest,
+            status=status,
+            format=kind,
+            sheets=tuple(sheets),
+            reason="" if status == "read" else "no sheet holds a tracker",
+        ),
+        rows=tuple(rows),
+        findings=tuple(findings),
+    )
+
+
+def _read_one(job: tuple[Path, ReadOptions]) -> FileResult:
+    return read_file(*job)
+
+
+def read_inputs(
+    root: Path,
+    *,
+    columns: Mapping[str, Sequence[str]] | None = None,
+    password: str | None = None,
+    timeout: float = 60.0,
+    memory_mb: int = 2048,
+    progress: Callable[[str], None] | None = None,
+) -> ReadResult:
+    """Read every tracker under `root`, each in a worker process; results in file order."""
+    paths = discover(root)
+    options = ReadOptions(root=root, columns=dict(columns or {}), password=password)
+    results: dict[int, FileResult] = {}
+    for index, result in run_isolated(
+        _read_one, [(p, options) for p in paths], timeout=timeout, memory_mb=memory_mb
+    ):
+        path = paths[index]
+        if isinstance(result, Crashed):
+            label = path.relative_to(root).as_posix()
+            result = FileResult(
+                input=InputFile(
+                    path=label, sha256=sha256_of(path), status="failed", reason=result.reason
+                ),
+                findings=(finding("unreadable-file", f"{label}: {result.reason}", file=label),),
+            )
+        results[index] = result
+        if progress:
+            progress(result.input.path)
+    ordered = [results[i] for i in sorted(results)]
+    return ReadResult(
+        inputs=tuple(r.input for r in ordered),
+        rows=tuple(row for r in ordered for row in r.rows),
+        findings=tuple(f for r in ordered for f in r.findings),
+    )

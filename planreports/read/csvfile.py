@@ -1,0 +1,41 @@
+"""Read .csv trackers: UTF-8 (with or without BOM) or Windows-1252, any common delimiter."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from planreports.read.grid import SheetGrid
+
+DELIMITERS = ",;\t|"
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was in: UTF-8 first (strict), else Windows-1252, so £ survives."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1"), "latin-1"  # every byte decodes; never a traceback
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of the first lines; a comma when the sniffer cannot tell."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: sample.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.__getitem__)
+        return best if counts[best] else ","
+
+
+def read_csv(path: Path) -> list[SheetGrid]:
+    """A CSV is one sheet, named after the file."""
+    text, _encoding = decode(path.read_bytes())
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    values: list[list[object]] = [list(row) for row in reader]
+    return [SheetGrid(name=path.stem, values=values)]

@@ -1,0 +1,38 @@
+"""SheetGrid: one sheet's cells as a reader sees them, whatever the file format."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SheetGrid:
+    """Cell values by 0-based (row, column), merged ranges, and the fills a reader sees.
+
+    `values[r][c]` is "" for an empty cell. `fills` maps (row, col) to "#RRGGBB" for cells
+    whose background is a solid colour (plain fill, theme colour with tint, or a
+    conditional-format rule that applies), so RAG given only as a colour is not lost.
+    """
+
+    name: str
+    values: list[list[object]]
+    visible: bool = True
+    kind: str = "worksheet"  # "chartsheet" and others are listed, never read as data
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # (r0, c0, r1, c1) inclusive
+    fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
+
+
+def column_letter(index: int) -> str:
+    """0 -> 'A', 27 -> 'AB'."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """0-based (row, col) -> 'B7'."""
+    return f"{column_letter(col)}{row + 1}"

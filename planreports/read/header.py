@@ -1,0 +1,126 @@
+"""Finding the header row of a tracker, wherever it is under its title rows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+# The words trusts put in their header rows, by canonical field. Matched after normalising
+# case, punctuation and spacing; config `inputs.columns` adds to these.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "priority": (
+        "priority", "priorities", "strategic priority", "strategic priorities",
+        "corporate objective", "corporate objectives", "objective", "strategic objective",
+        "strategic aim", "ambition", "organisational priority", "business plan priority",
+        "aim", "programme",
+    ),
+    "workstream": (
+        "workstream", "workstreams", "project", "projects", "project title", "project name",
+        "scheme", "initiative", "work stream", "programme of work", "milestone", "deliverable",
+        "key objective", "key objectives",
+    ),
+    "item": ("item", "sub item", "sub-item", "action", "actions", "next steps", "task", "activity"),
+    "rag": (
+        "rag", "status", "rag status", "rating", "rag rating", "brag", "rag rating q2",
+        "current rag", "overall rag", "delivery status", "rag status this period",
+    ),
+    "update": (
+        "update", "progress update", "progress", "commentary", "comments on progress",
+        "narrative", "progress to date", "update this period", "status update", "progress report",
+        "position statement",
+    ),
+    "lead": (
+        "lead", "executive lead", "exec lead", "sro", "owner", "lead director", "responsible lead",
+        "executive", "project lead", "accountable lead", "responsible officer", "lead officer",
+    ),
+    "directorate": (
+        "directorate", "division", "care group", "service", "department", "business unit", "sdu",
+    ),
+    "committee": (
+        "committee", "responsible group", "overseeing committee", "assurance committee",
+        "board committee", "governance",
+    ),
+    "due": (
+        "due", "due date", "milestone date", "deadline", "target date", "completion date",
+        "date due", "by when", "timescale", "milestones", "end date",
+    ),
+    "milestone": ("milestone text", "key milestone", "next milestone", "milestone description"),
+    "metric": ("metric", "kpi", "measure", "assessed by", "success measure", "key metric"),
+    "id": ("id", "ref", "reference", "planreports id", "row id"),
+}
+
+HEADER_SCAN_ROWS = 30  # title blocks above the header are rarely longer than this
+
+
+def normalise(text: object) -> str:
+    """'Progress Update:' -> 'progress update'; '2020/21 Ambition' -> 'ambition'."""
+    value = str(text).lower().replace("&", " and ")
+    value = re.sub(r"\b(19|20)\d\d(/\d\d(\d\d)?)?\b", " ", value)  # year labels on a column
+    value = re.sub(r"[^a-z0-9]+", " ", value)
+    return " ".join(value.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """Where the header is and which column holds which field."""
+
+    row: int  # 0-based
+    columns: Mapping[str, int]  # canonical field -> 0-based column
+    extras: Mapping[int, str]  # unknown non-empty header cells: column -> header text
+
+
+def synonym_table(extra: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    """Normalised header text -> canonical field; config synonyms win over built-in ones."""
+    table: dict[str, str] = {}
+    for name, words in SYNONYMS.items():
+        for word in words:
+            table.setdefault(normalise(word), name)
+    for name, words in (extra or {}).items():
+        for word in words:
+            table[normalise(word)] = name
+    return table
+
+
+def match_header_row(cells: Sequence[object], table: Mapping[str, str]) -> Header | None:
+    """The fields named in one row, or None when it is not a tracker header."""
+    columns: dict[str, int] = {}
+    extras: dict[int, str] = {}
+    for col, value in enumerate(cells):
+        if value is None or value == "":
+            continue
+        text = str(value).strip()
+        key = normalise(text)
+        name = table.get(key)
+        if name is None and len(key) <= 40:
+            # "RAG Status (Q2)" or "Progress Update - September": try the leading words.
+            words = key.split()
+            for cut in range(len(words) - 1, 0, -1):
+                name = table.get(" ".join(words[:cut]))
+                if name:
+                    break
+        if name and name not in columns:
+            columns[name] = col
+        else:
+            extras[col] = text
+    hierarchy = {"priority", "workstream", "item"} & columns.keys()
+    detail = {"rag", "update", "lead", "due", "committee"} & columns.keys()
+    if not hierarchy or not detail or len(columns) < 2:
+        return None
+    return Header(row=-1, columns=columns, extras=extras)
+
+
+def find_header(
+    values: Sequence[Sequence[object]], table: Mapping[str, str], scan: int = HEADER_SCAN_ROWS
+) -> Header | None:
+    """The first row in the top `scan` rows that names a hierarchy field and a detail field.
+
+    Of the candidate rows, the one naming the most fields wins, so a title row that happens to
+    say "Priority ... Status" does not beat the real header below it.
+    """
+    best: Header | None = None
+    for r, cells in enumerate(values[:scan]):
+        found = match_header_row(cells, table)
+        if found and (best is None or len(found.columns) > len(best.columns)):
+            best = Header(row=r, columns=found.columns, extras=found.extras)
+    return best

@@ -1,0 +1,324 @@
+"""Reconcile: Rows -> Items under configured priorities and workstreams, plus Findings.
+
+Nothing is lost: every Row becomes an Item, or is named by a finding that says why not
+(only exact duplicates are dropped, each with a `duplicate-item` finding).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from planreports.config import Config, Priority, Workstream
+from planreports.findings import finding, from_row, where
+from planreports.model import Finding, Item, Row
+from planreports.read.colour import nearest_rag
+from planreports.read.dates import parse_due
+from planreports.reconcile import checks
+from planreports.reconcile.match import Candidate, Match, best_match
+
+TEXT_FIELDS = ("priority", "workstream", "item", "update", "lead", "milestone", "metric")
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    items: tuple[Item, ...]
+    findings: tuple[Finding, ...]
+    dropped: int  # rows not turned into items (duplicates), each named by a finding
+
+
+def _number_of(pid: str, index: int) -> int:
+    digits = "".join(ch for ch in pid if ch.isdigit())
+    return int(digits) if digits else index + 1
+
+
+def priority_candidates(config: Config) -> list[Candidate]:
+    return [
+        Candidate(p.id, _number_of(p.id, i), p.title, (*p.aliases, *([p.short] if p.short else [])))
+        for i, p in enumerate(config.priorities)
+    ]
+
+
+def workstream_candidates(priority: Priority) -> list[Candidate]:
+    return [
+        Candidate(w.id or w.title, i + 1, w.title, w.aliases)
+        for i, w in enumerate(priority.workstreams)
+    ]
+
+
+def _workstream(priority: Priority | None, key: str | None) -> Workstream | None:
+    if priority is None or key is None:
+        return None
+    return next((w for w in priority.workstreams if (w.id or w.title) == key), None)
+
+
+class _Reconciler:
+    def __init__(self, config: Config):
+        self.config = config
+        self.as_of = config.report.as_of
+        self.rag_table = checks.rag_lookup(config.rag)
+        self.complete = {s.key for s in config.rag if s.complete}
+        self.worst = config.rag[0].key
+        self.best_open = [s.key for s in config.rag if not s.complete][-1:]  # e.g. Green
+        self.priorities = priority_candidates(config)
+        self.findings: list[Finding] = []
+        self._priority_cache: dict[str, Match] = {}
+
+    def add(self, f: Finding) -> None:
+        self.findings.append(f)
+
+    # --- placing a row ------------------------------------------------------------------
+    def place(self, row: Row) -> tuple[Priority | None, Workstream | None, str, Match | None]:
+        """(priority, configured workstream, workstream text, workstream match) for a row."""
+        text = row.text("priority")
+        project = row.text("workstream")
+        priority: Priority | None = None
+        if text:
+            match = self._priority_cache.get(text)
+            if match is None:
+                match = self._priority_cache[text] = best_match(text, self.priorities)
+            priority = self.config.priority(match.key)
+            if priority is None:
+                self.add(from_row(
+                    "unknown-priority", row,
+                    f"{where(row.source.file, row.source.sheet, row.cell_of('priority'))}: "
+                    f"priority '{_short(text)}' matches no priority in config.yaml; the row is "
+                    "kept with no priority",
+                    field="priority", workstream=project or None,
+                ))
+                return None, None, project, None
+            if match.weak and "priority" not in row.inherited:
+                self.add(from_row(
+                    "weak-match", row,
+                    f"{where(row.source.file, row.source.sheet, row.cell_of('priority'))}: "
+                    f"'{_short(text)}' taken as {priority.id} '{_short(priority.title)}' on a "
+                    f"loose match (score {match.score:.0f}); check it",
+                    field="priority", priority=priority.id,
+                ))
+        if priority is None and project:
+            # No priority column (or blank): find the workstream across the whole plan.
+            for p in self.config.priorities:
+                m = best_match(project, workstream_candidates(p), use_number=False)
+                if m.key and m.how != "fuzzy":
+                    return p, _workstream(p, m.key), project, m
+        if priority is None:
+            if not project:
+                return None, None, "", None
+            self.add(from_row(
+                "unknown-priority", row,
+                f"{where(row.source.file, row.source.sheet, row.source.cell)}: "
+                f"'{_short(project)}' names no priority and matches no configured workstream; "
+                "the row is kept with no priority",
+                workstream=project,
+            ))
+            return None, None, project, None
+        if not project:
+            return priority, None, "", None
+        m = best_match(project, workstream_candidates(priority))
+        ws = _workstream(priority, m.key)
+        at = where(row.source.file, row.source.sheet, row.cell_of("workstream"))
+        inherited = "workstream" in row.inherited
+        if ws is None and not inherited:
+            if m.how == "ambiguous":
+                self.add(from_row(
+                    "ambiguous-match", row,
+                    f"{at}: '{_short(project)}' matches '{_short(m.tied[0])}' and "
+                    f"'{_short(m.tied[1])}' equally; name the workstream exactly or add an alias",
+                    field="workstream", priority=priority.id, workstream=project,
+                ))
+            else:
+                self.add(from_row(
+                    "unmatched-workstream", row,
+                    f"{at}: '{_short(project)}' is not a workstream of {priority.id} in "
+                    "config.yaml; shown under its priority as reported",
+                    field="workstream", priority=priority.id, workstream=project,
+                ))
+        elif ws is not None and m.weak and not inherited:
+            self.add(from_row(
+                "weak-match", row,
+                f"{at}: '{_short(project)}' taken as '{_short(ws.title)}' on a loose match "
+                f"(score {m.score:.0f}); check it or add an alias",
+                field="workstream", priority=priority.id, workstream=ws.title,
+            ))
+        return priority, ws, project, m
+
+    # --- one row -> one item ----------------------------------------------------------------
+    def item(self, row: Row) -> Item:
+        priority, ws, project, match = self.place(row)
+        pid = priority.id if priority else None
+        ws_title = ws.title if ws else project
+        at_row = (row.source.file, row.source.sheet)
+
+        def note(code: str, message: str, field: str | None = None) -> None:
+            cell = row.cell_of(field) if field else row.source.cell
+            self.add(from_row(
+                code, row, f"{where(*at_row, cell)}: {message}",
+                field=field, priority=pid, workstream=ws_title or None,
+            ))
+
+        label = f"'{_short(ws_title or row.text('item') or 'row')}'"
+        rag = self.rag(row, note, label)
+        update = row.text("update")
+        if not update:
+            note("missing-update", f"{label} has no progress update", "update")
+        lead = row.text("lead")
+        if "lead" in row.cells and checks.is_missing_lead(lead):
+            shown = f" ('{lead}')" if lead else ""
+            note("missing-lead", f"{label} has no named lead{shown}", "lead")
+            lead = ""
+        elif "lead" not in row.cells:
+            lead = (ws.lead if ws and ws.lead else None) or (priority.lead if priority else "") or ""
+        due, milestone = self.due(row, rag, note, label)
+        if rag is not None and rag in self.best_open and update:
+            word = checks.says_slipping(update)
+            if word:
+                status = self.config.rag_status(rag)
+                note(
+                    "rag-text-mismatch",
+                    f"{label} is {status.label if status else rag} but its update says "
+                    f"'{word}'",
+                    "rag",
+                )
+        for name in TEXT_FIELDS:
+            value = row.values.get(name)
+            if isinstance(value, str) and value:
+                if checks.looks_like_formula(value):
+                    note("formula-text", f"text starting '{value[:12]}' would run as a "
+                         "formula in a spreadsheet; written as text", name)
+                if checks.contains_nhs_number(value):
+                    note("patient-identifier", f"the {name} text holds what looks like an NHS "
+                         "number; board papers must hold none: remove it at source. Packs "
+                         "holding it will not be emailed", name)
+        for header, value in row.extras:
+            if checks.contains_nhs_number(value):
+                note("patient-identifier", f"column '{header}' holds what looks like an NHS "
+                     "number; board papers must hold none. Packs holding it will not be emailed")
+        committee = row.text("committee") or (ws.committee if ws and ws.committee else None) or (
+            priority.committee if priority and priority.committee else ""
+        )
+        return Item(
+            priority=pid,
+            workstream=ws_title,
+            item=row.text("item"),
+            rag=rag,
+            update=update,
+            lead=lead,
+            committee=committee or "",
+            directorate=row.text("directorate"),
+            due=due,
+            milestone=milestone,
+            source=row.source,
+            workstream_matched=ws is not None,
+            match_score=match.score if match and ws is not None else None,
+            extras=row.extras,
+        )
+
+    def rag(self, row: Row, note, label: str) -> str | None:  # noqa: ANN001
+        text = row.text("rag")
+        word = checks.rag_from_text(text, self.rag_table)
+        fill = nearest_rag(row.rag_fill, self.config.rag) if row.rag_fill else None
+        if text and not word.known:
+            note("invalid-rag", f"RAG '{_short(text, 20)}' for {label} is not a status in "
+                 f"config.yaml ({', '.join(s.label for s in self.config.rag)})", "rag")
+            return None
+        if word.key is not None:
+            if fill is not None and fill.key is not None and fill.key != word.key:
+                said = self.config.rag_status(word.key)
+                shown = self.config.rag_status(fill.key)
+                note("rag-colour-mismatch", f"RAG text says {said.label if said else word.key} "
+                     f"but the cell is coloured {shown.label if shown else fill.key}; the text "
+                     "is used", "rag")
+            return word.key
+        if fill is not None:
+            if fill.key is not None:
+                return fill.key
+            note("unrecognised-colour", f"{label} has no RAG text and its colour "
+                 f"{row.rag_fill} is not a RAG colour in config.yaml", "rag")
+            return None
+        note("missing-rag", f"{label} has no RAG status (no text and no colour)", "rag")
+        return None
+
+    def due(self, row: Row, rag: str | None, note, label: str) -> tuple[dt.date | None, str]:  # noqa: ANN001
+        value = row.values.get("due")
+        milestone = row.text("milestone")
+        if value is None or value == "":
+            return None, milestone
+        parsed = parse_due(value, self.as_of)
+        text = value if isinstance(value, str) else ""
+        if parsed.kind == "unparsed":
+            note("unparsed-date", f"milestone date '{_short(text or str(value), 40)}' for "
+                 f"{label} is not a date; kept as text", "due")
+            return None, milestone or text
+        if parsed.kind == "date" and parsed.date is not None:
+            if parsed.date < self.as_of and rag not in self.complete:
+                note("overdue", f"{label} was due {parsed.date:%d %b %Y}, before the reporting "
+                     f"date {self.as_of:%d %b %Y}, and is not complete", "due")
+            keep = text if text and text.strip() != parsed.date.isoformat() else ""
+            return parsed.date, milestone or keep
+        return None, milestone or text
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def reconcile(rows: Sequence[Row], config: Config) -> Reconciled:
+    """Place every row; then the checks across rows: duplicates, conflicts, missing returns."""
+    r = _Reconciler(config)
+    items: list[Item] = []
+    seen: dict[tuple, Item] = {}
+    dropped = 0
+    for row in rows:
+        item = r.item(row)
+        key = (item.priority, item.workstream.lower(), item.item.lower(), item.rag,
+               " ".join(item.update.lower().split()))
+        first = seen.get(key)
+        if first is not None and item.update:
+            dropped += 1
+            r.add(finding(
+                "duplicate-item",
+                f"{where(row.source.file, row.source.sheet, row.source.cell)}: "
+                f"'{_short(item.workstream)}' appears twice with the same update (first at "
+                f"{first.source}); counted once",
+                source=row.source, priority=item.priority, workstream=item.workstream,
+            ))
+            continue
+        seen[key] = item
+        items.append(item)
+
+    # The same workstream given different RAGs by different files: both kept, both named.
+    by_ws: dict[tuple[str | None, str], list[Item]] = defaultdict(list)
+    for item in items:
+        if item.workstream_matched and not item.item:
+            by_ws[(item.priority, item.workstream)].append(item)
+    for (pid, title), group in by_ws.items():
+        files = {i.source.file for i in group}
+        rags = {i.rag for i in group if i.rag}
+        if len(files) > 1 and len(rags) > 1:
+            named = "; ".join(f"{i.source} says {_label(config, i.rag)}" for i in group)
+            for i in group:
+                r.add(finding(
+                    "conflicting-rag",
+                    f"'{_short(title)}' is reported with different RAGs: {named}",
+                    source=i.source, priority=pid, workstream=title,
+                ))
+
+    reported = {(i.priority, i.workstream) for i in items if i.workstream_matched}
+    for p in config.priorities:
+        for w in p.workstreams:
+            if (p.id, w.title) not in reported:
+                r.add(finding(
+                    "missing-return",
+                    f"{p.id} '{_short(w.title)}': no tracker reports on this workstream"
+                    + (f" (lead: {w.lead or p.lead})" if (w.lead or p.lead) else ""),
+                    priority=p.id, workstream=w.title,
+                ))
+    return Reconciled(items=tuple(items), findings=tuple(r.findings), dropped=dropped)
+
+
+def _label(config: Config, key: str | None) -> str:
+    status = config.rag_status(key)
+    return status.label if status else "no RAG"
