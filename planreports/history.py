@@ -135,7 +135,9 @@ def load_previous(engine: sa.Engine, period: str, as_of: dt.date) -> Previous | 
     return Previous(period=row.period, as_of=row.as_of, items=items)
 
 
-def summaries(engine: sa.Engine, period: str, as_of: dt.date, limit: int = 8) -> list[PeriodSummary]:
+def summaries(
+    engine: sa.Engine, period: str, as_of: dt.date, limit: int = 8
+) -> list[PeriodSummary]:
     """RAG counts of up to `limit` earlier periods, oldest first, for RAG-over-time charts."""
     with engine.connect() as conn:
         periods = conn.execute(

@@ -16,7 +16,7 @@ from planreports.read.files import discover, sha256_of, sniff
 from planreports.read.grid import SheetGrid
 from planreports.read.header import find_header, synonym_table
 from planreports.read.isolate import Crashed, run_isolated
-from planreports.read.table import SheetRows, rows_from_grid, skipped
+from planreports.read.table import rows_from_grid, skipped
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,9 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
                 "an environment variable holding the password",
             )
         if kind == "encrypted-bad-password":
-            return failed("encrypted-file", "is password-protected and the password did not open it")
+            return failed(
+                "encrypted-file", "is password-protected and the password did not open it"
+            )
         source = opened  # type: ignore[assignment]
     try:
         grids = _grids(kind, source)

@@ -92,7 +92,8 @@ def _line_split(values: dict[str, object]) -> list[dict[str, object]] | None:
     aligned = [
         name
         for name in ("lead", "rag", "committee", "due")
-        if isinstance(values.get(name), str) and len(_split_lines(str(values[name]))) == len(projects)
+        if isinstance(values.get(name), str)
+        and len(_split_lines(str(values[name]))) == len(projects)
     ]
     if not aligned:
         return None

@@ -50,9 +50,10 @@ def read_xls(path: Path) -> list[SheetGrid]:
                     if xf is not None and xf.background.fill_pattern == 1:
                         rgb = palette.get(xf.background.pattern_colour_index)
                         if rgb:
-                            fills[(r, c)] = colour.resolve_colour(
-                                rgb="FF%02X%02X%02X" % rgb
-                            ) or ""
+                            red, green, blue = rgb
+                            fills[(r, c)] = (
+                                colour.resolve_colour(rgb=f"FF{red:02X}{green:02X}{blue:02X}") or ""
+                            )
                 values.append(row)
             merged = tuple((r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells)
             grids.append(

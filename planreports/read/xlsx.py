@@ -23,7 +23,7 @@ NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-M = "{%s}" % NS["m"]
+M = "{" + NS["m"] + "}"
 # Declared sizes beyond these are a zip bomb or a hostile file, not a tracker.
 MAX_PART_BYTES = 512 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024

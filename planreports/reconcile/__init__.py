@@ -169,7 +169,9 @@ class _Reconciler:
             note("missing-lead", f"{label} has no named lead{shown}", "lead")
             lead = ""
         elif "lead" not in row.cells:
-            lead = (ws.lead if ws and ws.lead else None) or (priority.lead if priority else "") or ""
+            # No lead column at all: the plan's own lead for this work stands in.
+            lead = (ws.lead if ws and ws.lead else None) or (priority.lead if priority else "")
+            lead = lead or ""
         due, milestone = self.due(row, rag, note, label)
         if rag is not None and rag in self.best_open and update:
             word = checks.says_slipping(update)
