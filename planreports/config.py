@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -271,6 +272,11 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
 )
+# Dates stay text for pydantic to check, so "2017-09-31" is a message, not a traceback.
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _line_index(node: yaml.Node | None, path: tuple = ()) -> Iterator[tuple[tuple, int]]:
@@ -334,6 +340,24 @@ def _expected(error: dict) -> str:
     return msg
 
 
+def _known_keys(path: tuple) -> list[str]:
+    """The keys the model at `path` accepts, for 'did you mean' hints."""
+    model: Any = Config
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type)]
+        model = next((a for a in [annotation, *args] if isinstance(a, type) and
+                      issubclass(a, BaseModel)), None)
+        if model is None:
+            return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
 def _model_errors(exc: ValidationError) -> list[tuple[tuple, str]]:
     problems: list[tuple[tuple, str]] = []
     for error in exc.errors():
@@ -347,6 +371,13 @@ def _model_errors(exc: ValidationError) -> list[tuple[tuple, str]]:
         if loc and loc[-1] == "from_":
             loc = (*loc[:-1], "from")
         text = _expected(error)
+        if error["type"] == "extra_forbidden":
+            known = _known_keys(loc[:-1])
+            guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            if guess:
+                text = f"unknown key (did you mean '{guess[0]}'?)"
+            elif known:
+                text = f"unknown key (expected one of: {', '.join(known)})"
         if error["type"] == "extra_forbidden" and len(loc) >= 2:
             secret = str(loc[-1]).lower()
             if secret in {"password", "username", "user", "pass", "secret", "token"}:
