@@ -243,11 +243,11 @@ def build(
     progress: Progress | None = None,
 ) -> Run:
     """Read, reconcile, compare with history, write every pack's workbook and deck, run.json."""
+    config = _load(config_path, inputs=inputs, out=out, period=period, as_of=as_of)
     from planreports import history
     from planreports.render.deck import render_deck
     from planreports.render.workbook import render_workbook
 
-    config = _load(config_path, inputs=inputs, out=out, period=period, as_of=as_of)
     if pack is not None and config.pack(pack) is None:
         names = ", ".join(p.name for p in config.packs)
         raise UsageError(f"no pack named {pack!r} in {config.path.name} (packs: {names})")
