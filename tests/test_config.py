@@ -136,7 +136,7 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
     path.write_text(BASE.replace("  folder: inputs", "  folder: ../trackers"), "utf-8")
     config = load_config(path)
     assert config.inputs_dir.resolve() == (tmp_path / "trackers").resolve()
-    assert config.history_url == "sqlite:///" + str((tmp_path / "sub/outputs/history.sqlite"))
+    assert config.history_url == "sqlite:///" + str(tmp_path / "sub/outputs/history.sqlite")
 
 
 def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:

@@ -17,7 +17,12 @@ from planreports.model import Finding, Item, Row
 from planreports.read.colour import nearest_rag
 from planreports.read.dates import parse_due
 from planreports.reconcile import checks
-from planreports.reconcile.match import Candidate, Match, best_match
+from planreports.reconcile.match import (
+    Match,
+    best_match,
+    priority_candidates,
+    workstream_candidates,
+)
 
 TEXT_FIELDS = ("priority", "workstream", "item", "update", "lead", "milestone", "metric")
 
@@ -27,25 +32,6 @@ class Reconciled:
     items: tuple[Item, ...]
     findings: tuple[Finding, ...]
     dropped: int  # rows not turned into items (duplicates), each named by a finding
-
-
-def _number_of(pid: str, index: int) -> int:
-    digits = "".join(ch for ch in pid if ch.isdigit())
-    return int(digits) if digits else index + 1
-
-
-def priority_candidates(config: Config) -> list[Candidate]:
-    return [
-        Candidate(p.id, _number_of(p.id, i), p.title, (*p.aliases, *([p.short] if p.short else [])))
-        for i, p in enumerate(config.priorities)
-    ]
-
-
-def workstream_candidates(priority: Priority) -> list[Candidate]:
-    return [
-        Candidate(w.id or w.title, i + 1, w.title, w.aliases)
-        for i, w in enumerate(priority.workstreams)
-    ]
 
 
 def _workstream(priority: Priority | None, key: str | None) -> Workstream | None:

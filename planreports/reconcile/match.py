@@ -16,6 +16,8 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
+from planreports.config import Config, Priority
+
 LEADING_VERBS = (
     "deliver", "delivering", "implement", "implementing", "embed", "embedding", "establish",
     "develop", "developing", "introduce", "achieve", "complete", "ensure", "support", "to",
@@ -116,3 +118,22 @@ def best_match(text: str, candidates: Sequence[Candidate], *, use_number: bool =
     if len(scored) > 1 and best_score - scored[1][0] < TIE:
         return Match(None, "ambiguous", best_score, tied=(best_key, scored[1][1]))
     return Match(best_key, "fuzzy", round(best_score, 1))
+
+
+def _number_of(pid: str, index: int) -> int:
+    digits = "".join(ch for ch in pid if ch.isdigit())
+    return int(digits) if digits else index + 1
+
+
+def priority_candidates(config: Config) -> list[Candidate]:
+    return [
+        Candidate(p.id, _number_of(p.id, i), p.title, (*p.aliases, *([p.short] if p.short else [])))
+        for i, p in enumerate(config.priorities)
+    ]
+
+
+def workstream_candidates(priority: Priority) -> list[Candidate]:
+    return [
+        Candidate(w.id or w.title, i + 1, w.title, w.aliases)
+        for i, w in enumerate(priority.workstreams)
+    ]
