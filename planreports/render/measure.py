@@ -1,0 +1,106 @@
+"""Wrapped-text size from real font metrics (shipped Liberation Sans, metric-compatible with Arial)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+# PowerPoint's "single" spacing for Arial is about 1.2 em (LibreOffice's is a little less), so
+# 1.2 keeps a measured line at least as tall as either renderer draws it.
+LINE_SPACING = 1.2
+# PowerPoint and LibreOffice both treat a vertical tab as a line break inside a paragraph.
+_BREAKS = re.compile(r"\r\n|\r|\n|\v")
+
+
+@dataclass(frozen=True, slots=True)
+class FontMetrics:
+    """Advance widths of one face, in em, by code point."""
+
+    widths: dict[int, float]
+    missing: float  # a glyph the face lacks is drawn from a fallback font; assume it is wide
+    space: float
+
+
+@lru_cache(maxsize=2)
+def font_metrics(bold: bool = False) -> FontMetrics:
+    """Load the shipped face once: cmap -> hmtx advance, divided by units per em."""
+    name = "LiberationSans-Bold.ttf" if bold else "LiberationSans-Regular.ttf"
+    font = TTFont(FONTS / name, lazy=True)
+    per_em = font["head"].unitsPerEm
+    hmtx = font["hmtx"]
+    widths = {code: hmtx[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}
+    font.close()
+    return FontMetrics(widths=widths, missing=1.0, space=widths.get(0x20, 0.278))
+
+
+@lru_cache(maxsize=65536)
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of `text` on one line (no kerning: that only ever narrows it)."""
+    metrics = font_metrics(bold)
+    get = metrics.widths.get
+    return sum(get(ord(ch), metrics.missing) for ch in text) * size
+
+
+def _break_word(word: str, width: float, size: float, bold: bool) -> list[str]:
+    """Split a word wider than the line at character boundaries, as a table cell does."""
+    pieces: list[str] = []
+    current = ""
+    for ch in word:
+        if current and text_width(current + ch, size, bold) > width:
+            pieces.append(current)
+            current = ch
+        else:
+            current += ch
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+@lru_cache(maxsize=8192)
+def wrap_lines(text: str, width: float, size: float, bold: bool = False) -> tuple[str, ...]:
+    """Greedy word wrap of `text` into lines no wider than `width` points.
+
+    Explicit line breaks are kept; breaks happen only at spaces (a renderer that also breaks
+    after hyphens can only need fewer lines); a word longer than a line is broken by character.
+    An empty paragraph is still a line, as it is in a text frame.
+    """
+    lines: list[str] = []
+    space = font_metrics(bold).space * size
+    for paragraph in _BREAKS.split(text):
+        words = paragraph.replace("\t", " ").split()
+        if not words:
+            lines.append("")
+            continue
+        line, line_width = "", 0.0
+        for word in words:
+            word_width = text_width(word, size, bold)
+            if line and line_width + space + word_width <= width:
+                line, line_width = f"{line} {word}", line_width + space + word_width
+                continue
+            if line:
+                lines.append(line)
+            if word_width <= width:
+                line, line_width = word, word_width
+                continue
+            *full, line = _break_word(word, width, size, bold)
+            lines.extend(full)
+            line_width = text_width(line, size, bold)
+        lines.append(line)
+    return tuple(lines)
+
+
+def line_count(text: str, width: float, size: float, bold: bool = False) -> int:
+    """How many lines `text` takes when wrapped to `width` points."""
+    return len(wrap_lines(text, width, size, bold))
+
+
+def text_height(
+    text: str, width: float, size: float, bold: bool = False, spacing: float = LINE_SPACING
+) -> float:
+    """Height in points of `text` wrapped to `width` points at `size` pt (no cell margins)."""
+    return line_count(text, width, size, bold) * size * spacing
