@@ -21,6 +21,7 @@ from planreports.reconcile.match import (
     Match,
     best_match,
     priority_candidates,
+    workstream_by_id,
     workstream_candidates,
 )
 
@@ -60,6 +61,11 @@ class _Reconciler:
         """(priority, configured workstream, workstream text, workstream match) for a row."""
         text = row.text("priority")
         project = row.text("workstream")
+        sid = row.text("id")
+        if sid:
+            found = workstream_by_id(self.config, sid)
+            if found:  # a returned template: placed exactly by its hidden id
+                return found[0], found[1], found[1].title, Match(found[1].title, "id", 100.0)
         priority: Priority | None = None
         if text:
             match = self._priority_cache.get(text)

@@ -8,6 +8,7 @@ score; a weak one is reported by the caller; a tie is never settled by a coin to
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from planreports.config import Config, Priority
+from planreports.config import Config, Priority, Workstream
 
 LEADING_VERBS = (
     "deliver", "delivering", "implement", "implementing", "embed", "embedding", "establish",
@@ -137,3 +138,21 @@ def workstream_candidates(priority: Priority) -> list[Candidate]:
         Candidate(w.id or w.title, i + 1, w.title, w.aliases)
         for i, w in enumerate(priority.workstreams)
     ]
+
+
+def stable_id(priority: Priority, workstream: Workstream) -> str:
+    """The configured id, else one derived from the priority and the title (not its position,
+    so reordering the plan does not break last quarter's return templates)."""
+    if workstream.id:
+        return f"{priority.id}/{workstream.id}"
+    title = " ".join(workstream.title.lower().split())
+    return f"{priority.id}/{hashlib.sha1(title.encode()).hexdigest()[:8]}"
+
+
+def workstream_by_id(config: Config, sid: str) -> tuple[Priority, Workstream] | None:
+    """The workstream a return template's hidden id names."""
+    for priority in config.priorities:
+        for ws in priority.workstreams:
+            if stable_id(priority, ws) == sid.strip():
+                return priority, ws
+    return None
