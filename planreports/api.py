@@ -333,3 +333,72 @@ def init(folder: Path) -> list[Path]:
                 shutil.copyfile(template, target)
                 made.append(target)
     return made
+
+
+def templates(config_path: str | Path, *, by: str = "lead") -> list[Path]:
+    """Write one pre-filled return workbook per lead (or directorate) for the next period."""
+    from planreports import history
+    from planreports.returns import write_returns
+
+    if by not in {"lead", "directorate"}:
+        raise UsageError(f"--by must be 'lead' or 'directorate', not {by!r}")
+    config = load_config(config_path)
+    last: dict[tuple[str | None, str], Item] = {}
+    db_file = config.history_url.removeprefix("sqlite:///")
+    if not config.history_url.startswith("sqlite:///") or Path(db_file).exists():
+        engine = history.engine_for(config.history_url)
+        latest = history.latest_snapshot(engine, config.report.as_of)
+        engine.dispose()
+        for item in latest:
+            last.setdefault((item.priority, item.workstream), item)
+    return write_returns(config, last, by=by)
+
+
+def watch(
+    config_path: str | Path,
+    on_build: Callable[[Run | None, Exception | None], None],
+    *,
+    settle_seconds: float = 2.0,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Rebuild whenever a tracker lands in (or changes in) the inputs folder.
+
+    Waits until the folder has been quiet for `settle_seconds`, since Excel and file copies
+    write in several steps; Office lock files and temporary files never trigger a build.
+    """
+    import threading
+    import time
+
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    from planreports.errors import PlanreportsError
+    from planreports.read.files import EXTENSIONS
+
+    config = load_config(config_path)
+    folder = config.inputs_dir
+    changed = threading.Event()
+    last_event = [0.0]
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            name = Path(str(event.dest_path or event.src_path)).name
+            if name.startswith(("~$", ".", "~")) or Path(name).suffix.lower() not in EXTENSIONS:
+                return
+            last_event[0] = time.monotonic()
+            changed.set()
+
+    observer = Observer()
+    observer.schedule(Handler(), str(folder), recursive=True)
+    observer.start()
+    try:
+        while not stop():
+            if changed.wait(0.2) and time.monotonic() - last_event[0] >= settle_seconds:
+                changed.clear()
+                try:
+                    on_build(build(config_path), None)
+                except PlanreportsError as exc:
+                    on_build(None, exc)
+    finally:
+        observer.stop()
+        observer.join(5)

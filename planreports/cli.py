@@ -209,5 +209,86 @@ def template_check(config: ConfigOpt = Path("config.yaml")) -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+@handles_errors
+def templates(
+    config: ConfigOpt = Path("config.yaml"),
+    by: Annotated[str, typer.Option(help="One return per 'lead' or per 'directorate'.")] = "lead",
+) -> None:
+    """Write a pre-filled return workbook per lead, to send out for the next period."""
+    written = api.templates(config, by=by)
+    out.print(f"Wrote {len(written)} return templates:")
+    for path in written:
+        out.print(f"  {path}")
+
+
+@app.command()
+@handles_errors
+def send(
+    config: ConfigOpt = Path("config.yaml"),
+    dry_run: Annotated[bool, typer.Option(help="Write .eml files instead of sending.")] = False,
+    retry_unknown: Annotated[
+        bool, typer.Option(help="Resend messages whose delivery is unknown after a crash.")
+    ] = False,
+) -> None:
+    """Email each pack's workbook (and deck) to its recipients, as configured."""
+    from planreports.config import load_config
+    from planreports.deliver import send_packs
+
+    report = send_packs(load_config(config), dry_run=dry_run, retry_unknown=retry_unknown)
+    _print_delivery(report)
+
+
+@app.command()
+@handles_errors
+def chase(
+    config: ConfigOpt = Path("config.yaml"),
+    dry_run: Annotated[bool, typer.Option(help="Write .eml files instead of sending.")] = False,
+    again: Annotated[bool, typer.Option(help="Chase leads already chased this period.")] = False,
+) -> None:
+    """Email each lead whose return is missing their pre-filled return template."""
+    from planreports.config import load_config
+    from planreports.deliver import chase_returns
+
+    report = chase_returns(load_config(config), dry_run=dry_run, again=again)
+    _print_delivery(report)
+
+
+def _print_delivery(report: Any) -> None:
+    table = Table(title="Email")
+    for column in ("message", "recipient", "state", "detail"):
+        table.add_column(column, overflow="fold")
+    for line in report.lines:
+        table.add_row(
+            getattr(line, "subject", "") or getattr(line, "pack", ""),
+            getattr(line, "recipient", ""),
+            getattr(line, "state", ""),
+            getattr(line, "reason", "") or str(getattr(line, "eml_path", "") or ""),
+        )
+    out.print(table)
+    if getattr(report, "blocked", False) or getattr(report, "failed", False):
+        raise typer.Exit(1)
+
+
+@app.command()
+@handles_errors
+def watch(config: ConfigOpt = Path("config.yaml")) -> None:
+    """Rebuild the packs whenever a tracker lands in the inputs folder (Ctrl+C to stop)."""
+    out.print("Watching for trackers; Ctrl+C to stop.")
+
+    def built(run: api.Run | None, error: Exception | None) -> None:
+        if error is not None:
+            err.print(f"[bold red]error:[/] {error}")
+            return
+        assert run is not None
+        errors = len(run.errors)
+        out.print(
+            f"{dt.datetime.now():%H:%M:%S} built {len(run.outputs)} files from "
+            f"{len(run.inputs)} trackers: {len(run.items)} items, {errors} errors"
+        )
+
+    api.watch(config, built)
+
+
 def run() -> None:  # pragma: no cover - console entry point
     app()

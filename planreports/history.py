@@ -111,7 +111,25 @@ def match_keys(items: Sequence[Item]) -> list[str]:
     return keys
 
 
+def _items_of(conn: sa.Connection, period: str) -> dict[str, Item]:
+    items = {}
+    for r in conn.execute(
+        sa.select(snapshot_items)
+        .where(snapshot_items.c.period == period)
+        .order_by(snapshot_items.c.seq)
+    ):
+        file, _, rest = r.source.partition("!")
+        sheet, _, cell = rest.rpartition("!")
+        items[r.match_key] = Item(
+            priority=r.priority, workstream=r.workstream, item=r.item, rag=r.rag,
+            update=r.update_text, lead=r.lead, committee=r.committee, directorate="",
+            due=None, milestone="", source=Source(file, sheet, cell),
+        )
+    return items
+
+
 def load_previous(engine: sa.Engine, period: str, as_of: dt.date) -> Previous | None:
+    """The snapshot with the latest as_of before this period's."""
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(snapshots.c.period, snapshots.c.as_of)
@@ -121,18 +139,19 @@ def load_previous(engine: sa.Engine, period: str, as_of: dt.date) -> Previous | 
         ).first()
         if row is None:
             return None
-        items = {}
-        for r in conn.execute(
-            sa.select(snapshot_items).where(snapshot_items.c.period == row.period)
-        ):
-            file, _, rest = r.source.partition("!")
-            sheet, _, cell = rest.rpartition("!")
-            items[r.match_key] = Item(
-                priority=r.priority, workstream=r.workstream, item=r.item, rag=r.rag,
-                update=r.update_text, lead=r.lead, committee=r.committee, directorate="",
-                due=None, milestone="", source=Source(file, sheet, cell),
-            )
-    return Previous(period=row.period, as_of=row.as_of, items=items)
+        return Previous(period=row.period, as_of=row.as_of, items=_items_of(conn, row.period))
+
+
+def latest_snapshot(engine: sa.Engine, as_of: dt.date) -> list[Item]:
+    """The items of the latest snapshot on or before `as_of` (what a return shows as 'last')."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(snapshots.c.period)
+            .where(snapshots.c.as_of <= as_of)
+            .order_by(snapshots.c.as_of.desc())
+            .limit(1)
+        ).first()
+        return list(_items_of(conn, row.period).values()) if row else []
 
 
 def summaries(
