@@ -1,4 +1,4 @@
-"""Wrapped-text size from real font metrics (shipped Liberation Sans, metric-compatible with Arial)."""
+"""Wrapped-text size from real font metrics: the shipped Liberation Sans, sized like Arial."""
 
 from __future__ import annotations
 
