@@ -17,8 +17,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "workstream": (
         "workstream", "workstreams", "project", "projects", "project title", "project name",
-        "scheme", "initiative", "work stream", "programme of work", "milestone", "deliverable",
-        "key objective", "key objectives",
+        "scheme", "initiative", "work stream", "programme of work", "key objective",
+        "key objectives",
     ),
     "item": ("item", "sub item", "sub-item", "action", "actions", "next steps", "task", "activity"),
     "rag": (
@@ -50,7 +50,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "id": ("id", "ref", "reference", "planreports id", "row id"),
 }
 
-HEADER_SCAN_ROWS = 30  # title blocks above the header are rarely longer than this
+HEADER_SCAN_ROWS = 30
+# "RAG Key", "Status legend": the heading of a key table, never a tracker column.
+KEY_WORDS = frozenset({"key", "legend", "definition", "definitions", "meaning"})  # title blocks above the header are rarely longer than this
 
 
 def normalise(text: object) -> str:
@@ -92,7 +94,7 @@ def match_header_row(cells: Sequence[object], table: Mapping[str, str]) -> Heade
         text = str(value).strip()
         key = normalise(text)
         name = table.get(key)
-        if name is None and len(key) <= 40:
+        if name is None and len(key) <= 40 and not KEY_WORDS & set(key.split()):
             # "RAG Status (Q2)" or "Progress Update - September": try the leading words.
             words = key.split()
             for cut in range(len(words) - 1, 0, -1):
