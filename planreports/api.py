@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from planreports import __version__
 from planreports.config import Config, load_config
-from planreports.errors import InputError, UsageError
+from planreports.errors import InputError, PlanreportsError, RenderError, UsageError
 from planreports.model import Finding, InputFile, Item, Output, PackView
 from planreports.outputs import write_atomic, write_json_atomic
 from planreports.packs import order_items, sort_findings, view_for
@@ -266,17 +267,19 @@ def build(
         raised: list[Finding] = []
 
         def write_workbook(path: Path, view: PackView = view, raised: list = raised) -> None:
-            raised.extend(render_workbook(view, path, template_dir) or [])
+            with _rendering(f"{view.name}.xlsx"):
+                raised.extend(render_workbook(view, path, template_dir) or [])
+
+        def write_deck(path: Path, view: PackView = view) -> None:
+            with _rendering(f"{view.name}.pptx"):
+                render_deck(view, config.deck_template, path, template_dir)
 
         written = write_atomic(out_dir / f"{view.name}.xlsx", write_workbook)
         extra_findings.extend(f for f in raised if f not in extra_findings)
         outputs.append(_output(view.name, "xlsx", written, out_dir, notes))
         if progress:
             progress("render", f"{view.name}.pptx")
-        written = write_atomic(
-            out_dir / f"{view.name}.pptx",
-            lambda path, view=view: render_deck(view, config.deck_template, path, template_dir),
-        )
+        written = write_atomic(out_dir / f"{view.name}.pptx", write_deck)
         outputs.append(_output(view.name, "pptx", written, out_dir, notes))
     findings = sort_findings([*run.findings, *extra_findings])
     run = Run(
@@ -296,6 +299,19 @@ def build(
     history.record(engine, config.report.period, config.report.as_of, run.items, run.findings)
     engine.dispose()
     return run
+
+
+@contextlib.contextmanager
+def _rendering(name: str) -> Iterator[None]:
+    """A renderer's failure is a RenderError naming the file; the previous file is kept."""
+    try:
+        yield
+    except PlanreportsError:
+        raise
+    except Exception as exc:
+        raise RenderError(
+            f"could not write {name}: {type(exc).__name__}: {exc}; the previous {name} is kept"
+        ) from exc
 
 
 def _output(pack: str, kind: str, written, out_dir: Path, notes: list[str]) -> Output:  # noqa: ANN001

@@ -1,0 +1,183 @@
+"""The whole pipeline on the repository's own sample folder, as a PMO analyst runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import planreports
+from conftest import ROOT, soffice_convert
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import make_sample_inputs  # noqa: E402
+
+RUN_JSON_KEYS = {"version", "period", "as_of", "inputs", "items", "counts", "findings", "outputs"}
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The sample folder built once per session, its outputs converted by LibreOffice once."""
+    folder = tmp_path_factory.mktemp("sample")
+    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    shutil.copytree(ROOT / "inputs", folder / "inputs")
+    shutil.copytree(ROOT / "templates", folder / "templates")
+    before = _hashes(folder / "inputs")
+    run = planreports.build(folder / "config.yaml")
+    out_dir = folder / "outputs" / "fy18-q2"
+    pdfs: dict[str, Path] = {}
+    if shutil.which("soffice"):
+        pdf_dir = folder / "pdf"
+        pdf_dir.mkdir()
+        for name in ("board.xlsx", "board.pptx"):
+            pdfs[name] = soffice_convert(out_dir / name, pdf_dir)
+    return {"folder": folder, "run": run, "out_dir": out_dir, "before": before, "pdfs": pdfs}
+
+
+def test_counts_per_priority_and_rag_equal_the_sample_trackers(built: dict) -> None:
+    manifest = json.loads((built["out_dir"] / "run.json").read_text("utf-8"))
+    expected = make_sample_inputs.expected_counts()
+    got = {pid: {k: n for k, n in by_rag.items() if n} for pid, by_rag in manifest["counts"].items()}
+    assert got == expected
+    assert len(manifest["items"]) == len(make_sample_inputs.SAMPLE_ROWS) == 38
+
+
+def test_every_item_carries_its_source_cell(built: dict) -> None:
+    manifest = json.loads((built["out_dir"] / "run.json").read_text("utf-8"))
+    input_paths = {i["path"] for i in manifest["inputs"]}
+    for item in manifest["items"]:
+        source = item["source"]
+        assert source["file"] in input_paths
+        assert re.fullmatch(r"[A-Z]{1,3}[0-9]+", source["cell"]), source
+    # spot-check against the generator: the fill-only RAG row is Green, at its own cell
+    (fill_only,) = [i for i in manifest["items"]
+                    if i["workstream"].startswith("Research partnerships")
+                    and i["update"].startswith("Ongoing discussions with partners")]
+    assert fill_only["rag"] == "G"
+    assert fill_only["source"]["file"] == "Research and Development - FY18 Q2 return.xlsx"
+
+
+def test_run_json_has_every_contract_key(built: dict) -> None:
+    manifest = json.loads((built["out_dir"] / "run.json").read_text("utf-8"))
+    assert RUN_JSON_KEYS <= manifest.keys()
+    assert (manifest["period"], manifest["as_of"]) == ("FY18 Q2", "2017-09-30")
+    sheet = manifest["inputs"][0]["sheets"][0]
+    assert {"name", "header_row", "items", "status"} <= sheet.keys()
+    item = manifest["items"][0]
+    assert {"priority", "workstream", "item", "rag", "previous_rag", "trend", "lead",
+            "committee", "due", "milestone", "update", "source"} <= item.keys()
+    finding = manifest["findings"][0]
+    assert {"code", "severity", "message", "file", "sheet", "cell", "priority",
+            "workstream"} <= finding.keys()
+    kinds = {(o["pack"], o["kind"]) for o in manifest["outputs"]}
+    assert ("board", "xlsx") in kinds and ("board", "pptx") in kinds
+    for o in manifest["outputs"]:
+        data = (built["out_dir"] / o["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == o["sha256"]
+
+
+def test_yellow_is_amber_and_overdue_rows_are_found(built: dict) -> None:
+    run = built["run"]
+    pei = next(i for i in run.items if i.workstream.startswith("Deliver patient involvement"))
+    assert pei.rag == "A"
+    overdue = sorted((f.file, f.cell) for f in run.findings if f.code == "overdue")
+    expected = sorted(
+        (r.file, r.cell("Due date")) for r in make_sample_inputs.SAMPLE_ROWS if r.overdue
+    )
+    assert overdue == expected
+
+
+def test_inputs_are_never_modified(built: dict) -> None:
+    assert _hashes(built["folder"] / "inputs") == built["before"]
+
+
+def test_register_sheet_lists_every_item(built: dict) -> None:
+    wb = openpyxl.load_workbook(built["out_dir"] / "board.xlsx", read_only=True)
+    assert "Register" in wb.sheetnames
+    text = " ".join(
+        str(v) for row in wb["Register"].iter_rows(values_only=True) for v in row if v
+    )
+    for item in built["run"].items:
+        assert item.update[:60] in text
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_opens_both_outputs(built: dict) -> None:
+    for name in ("board.xlsx", "board.pptx"):
+        pdf = built["pdfs"][name]
+        assert pdf.stat().st_size > 10_000
+        assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_deck_text_contains_every_progress_update(built: dict) -> None:
+    text = subprocess.run(
+        ["pdftotext", str(built["pdfs"]["board.pptx"]), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    words_in_pdf = set(re.findall(r"\w+", text.lower()))
+    for item in built["run"].items:
+        missing = set(re.findall(r"\w+", item.update.lower())) - words_in_pdf
+        assert not missing, (item.workstream, sorted(missing)[:10])
+
+
+def test_cli_build_exit_codes_and_strict(sample_folder: Path) -> None:
+    cmd = [sys.executable, "-m", "planreports", "build", "-c", str(sample_folder / "config.yaml")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Wrote 6 files" in done.stdout
+    assert "Traceback" not in done.stderr
+    # a plan that leaves every tracker row's priority unknown: errors, so --strict exits 1
+    config = sample_folder / "config.yaml"
+    config.write_text(config.read_text("utf-8").replace("  - id: P7\n", "  - id: P9\n"), "utf-8")
+    done = subprocess.run([*cmd, "--strict"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "error findings (--strict)" in done.stderr
+    done = subprocess.run([*cmd, "--pack", "nope"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "no pack named 'nope'" in done.stderr
+
+
+def test_check_writes_nothing_and_prints_json(sample_folder: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "planreports", "check", "-c", str(sample_folder / "config.yaml"),
+         "--format", "json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    findings = json.loads(done.stdout)
+    assert findings == planreports.check(sample_folder / "config.yaml").manifest()["findings"]
+    assert list((sample_folder / "outputs").iterdir()) == []
+
+
+def test_failed_build_keeps_previous_outputs(sample_folder: Path, monkeypatch) -> None:  # noqa: ANN001
+    run = planreports.build(sample_folder / "config.yaml")
+    board = run.out_dir / "board.pptx"
+    good = board.read_bytes()
+
+    def explode(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("renderer crashed half way")
+
+    import planreports.render.deck as deck
+
+    monkeypatch.setattr(deck, "render_deck", explode)
+    with pytest.raises(planreports.RenderError, match="could not write board.pptx: RuntimeError"):
+        planreports.build(sample_folder / "config.yaml")
+    assert board.read_bytes() == good
+    assert not [p for p in run.out_dir.iterdir() if p.name.endswith(".tmp")]
