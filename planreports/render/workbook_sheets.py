@@ -1,0 +1,565 @@
+"""The workbook's table sheets (register, exceptions, data quality, matrix, sources, RAG key).
+
+Also the pieces every sheet shares: the formats (made once per workbook), tracker text written
+safely as text, row heights estimated for wrapped text, and the print set-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from planreports.model import SEVERITY_ORDER, Finding, Item, PackView
+
+FONT = "Arial"  # LibreOffice renders it with metric-compatible Liberation Sans: same wrapping
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_DARK_GREY = "#425563"
+NHS_PALE_GREY = "#E8EDEE"
+GRID = "#AEB7BD"
+EXCEL_CELL_LIMIT = 32_767  # UTF-16 code units, not characters
+MAX_ROW_HEIGHT = 409.0  # points: Excel refuses taller rows
+LINE_HEIGHT = 12.75  # points per line of 10 pt Arial, as Excel lays it out
+CHARS_PER_WIDTH_UNIT = 1.2  # prose in 10 pt Arial is ~6 px a character; a width unit is 7 px
+# Excel runs a typed-in value starting with these as a formula; tracker text must never be one.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+TREND_TEXT = {
+    "improved": "▲ improved",
+    "deteriorated": "▼ deteriorated",
+    "same": "► same",
+    "new": "new",
+}
+SEVERITY_TINT = {  # (fill, text): tints light enough for dark text to pass contrast
+    "error": ("#F6D4D1", "#8A1538"),
+    "warning": ("#FFEFC7", "#5C3A00"),
+    "info": ("#DCEAF7", NHS_DARK_BLUE),
+}
+UNKNOWN_PRIORITY = "Unknown priority"
+_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def text_on(fill: str) -> str:
+    """Black or white, whichever contrasts more with the fill (WCAG relative luminance)."""
+    channels = [int(fill[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#FFFFFF" if (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) else "#000000"
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines a wrapped cell of `width` units needs; word wrap wastes a few characters a line."""
+    per_line = max(1, int(width * CHARS_PER_WIDTH_UNIT) - 2)
+    if len(text) <= per_line and "\n" not in text:
+        return 1
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+def row_height(lines: int) -> float:
+    return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3.0)
+
+
+def cell_order(cell: str | None) -> tuple[int, int]:
+    """'B12' -> (12, 2), so findings sort by row then column, not as text ('B10' < 'B9')."""
+    match = _CELL.match(cell or "")
+    if not match:
+        return (0, 0)
+    column = 0
+    for letter in match.group(1).upper():
+        column = column * 26 + ord(letter) - 64
+    return (int(match.group(2)), column)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class Styles:
+    """Every format the pack uses, made once: a format per cell would bloat styles.xml."""
+
+    def __init__(self, workbook: Workbook, rag: Sequence[Any]) -> None:
+        self._workbook = workbook
+        self._props: dict[int, dict[str, Any]] = {}
+        self._quoted: dict[int, Format] = {}
+        cell = {"font_name": FONT, "font_size": 10, "valign": "top", "border": 1,
+                "border_color": GRID}
+        self.title = self.add({"font_name": FONT, "bold": True, "font_size": 16,
+                               "font_color": NHS_DARK_BLUE})
+        self.organisation = self.add({"font_name": FONT, "bold": True, "font_size": 11,
+                                      "font_color": NHS_DARK_GREY})
+        self.section = self.add({"font_name": FONT, "bold": True, "font_size": 12,
+                                 "font_color": NHS_DARK_BLUE, "bottom": 2,
+                                 "bottom_color": NHS_BLUE})
+        self.label = self.add({"font_name": FONT, "bold": True, "font_color": NHS_DARK_GREY})
+        self.value = self.add({"font_name": FONT, "align": "left"})
+        self.value_date = self.add({"font_name": FONT, "align": "left",
+                                    "num_format": "dd/mm/yyyy"})
+        self.headline = self.add({"font_name": FONT, "font_size": 11, "text_wrap": True,
+                                  "valign": "top", "bg_color": NHS_PALE_GREY,
+                                  "border": 1, "border_color": NHS_PALE_GREY})
+        self.note = self.add({"font_name": FONT, "italic": True, "font_size": 9,
+                              "font_color": NHS_DARK_GREY, "text_wrap": True, "valign": "top"})
+        self.link = self.add({"font_name": FONT, "font_color": NHS_BLUE, "underline": 1})
+        self.header = self.add({**cell, "bold": True, "font_color": "#FFFFFF",
+                                "bg_color": NHS_BLUE, "text_wrap": True, "valign": "vcenter"})
+        self.group = self.add({**cell, "bold": True, "font_size": 11, "font_color": NHS_DARK_BLUE,
+                               "bg_color": NHS_PALE_GREY, "valign": "vcenter"})
+        self.text = self.add({**cell, "text_wrap": True})
+        self.text_bold = self.add({**cell, "text_wrap": True, "bold": True})
+        self.text_centre = self.add({**cell, "text_wrap": True, "align": "center"})
+        self.text_small = self.add({**cell, "text_wrap": True, "font_size": 8,
+                                    "font_color": NHS_DARK_GREY})
+        self.digest = self.add({**cell, "font_size": 7, "font_color": NHS_DARK_GREY})
+        self.trend_bad = self.add({**cell, "text_wrap": True, "align": "center", "bold": True,
+                                   "font_color": "#8A1538"})
+        self.date = self.add({**cell, "align": "center", "num_format": "dd/mm/yyyy"})
+        self.number = self.add({**cell, "align": "center", "num_format": "0"})
+        # A dash for zero: an empty-looking cell reads faster in a table of counts.
+        self.count = self.add({**cell, "align": "center", "valign": "vcenter",
+                               "num_format": '0;-0;"–"'})
+        self.total_label = self.add({**cell, "bold": True, "valign": "vcenter", "top": 2})
+        self.total_count = self.add({**cell, "bold": True, "align": "center",
+                                     "valign": "vcenter", "top": 2, "num_format": '0;-0;"–"'})
+        self.row_label = self.add({**cell, "valign": "vcenter", "text_wrap": True})
+        self.rag: dict[str | None, Format] = {}
+        self.rag_head: dict[str | None, Format] = {}
+        for status in rag:
+            colours = {"bg_color": status.colour, "font_color": text_on(status.colour),
+                       "bold": True, "align": "center", "text_wrap": True}
+            self.rag[status.key] = self.add({**cell, **colours})
+            self.rag_head[status.key] = self.add({**cell, **colours, "valign": "vcenter"})
+        no_rag = {"italic": True, "font_color": NHS_DARK_GREY, "align": "center",
+                  "text_wrap": True}
+        self.rag[None] = self.add({**cell, **no_rag})
+        self.rag_head[None] = self.add({**cell, **no_rag, "bold": True, "valign": "vcenter",
+                                        "bg_color": NHS_PALE_GREY})
+        self.severity = {
+            sev: self.add({**cell, "bold": True, "bg_color": fill, "font_color": ink,
+                           "align": "center"})
+            for sev, (fill, ink) in SEVERITY_TINT.items()
+        }
+
+    def add(self, props: dict[str, Any]) -> Format:
+        fmt = self._workbook.add_format(props)
+        self._props[id(fmt)] = props
+        return fmt
+
+    def quoted(self, fmt: Format | None) -> Format:
+        """The same format with Excel's quote prefix: the cell stays text even when edited."""
+        key = id(fmt)
+        if key not in self._quoted:
+            base = self._props.get(key, {"font_name": FONT})
+            self._quoted[key] = self._workbook.add_format({**base, "quote_prefix": True})
+        return self._quoted[key]
+
+
+class PackWorkbook:
+    """One pack's workbook while it is written: its view, formats and the findings it raises."""
+
+    def __init__(self, workbook: Workbook, view: PackView) -> None:
+        self.workbook = workbook
+        self.view = view
+        self.config: Any = view.config
+        self.styles = Styles(workbook, self.config.rag)
+        self.findings: list[Finding] = []
+        self._cut: set[tuple[str, str]] = set()
+        self.worst = self.config.rag[0]
+        self.priority_label = {p.id: p.label for p in self.config.priorities}
+        self.rag_label = {s.key: s.label for s in self.config.rag}
+
+    def text(self, ws: Worksheet, row: int, col: int, value: str, fmt: Format | None,
+             item: Item | None = None, what: str = "text") -> None:
+        """Write tracker text as a string, cut to Excel's cell limit with a finding."""
+        if len(value) > EXCEL_CELL_LIMIT // 2 and _utf16_len(value) > EXCEL_CELL_LIMIT:
+            value = self._truncate(value, item, what)
+        if value.startswith(FORMULA_TRIGGERS):
+            fmt = self.styles.quoted(fmt)
+        ws.write_string(row, col, value, fmt)
+
+    def _truncate(self, value: str, item: Item | None, what: str) -> str:
+        where = str(item.source) if item else "the tracker"
+        note = f" … [cut at Excel's limit of 32,767 characters; the full text is in {where}]"
+        budget = (EXCEL_CELL_LIMIT - _utf16_len(note)) * 2
+        # Cutting the UTF-16 bytes and dropping a half surrogate pair keeps emoji whole.
+        kept = value.encode("utf-16-le")[:budget].decode("utf-16-le", errors="ignore")
+        key = (where, what)
+        if key not in self._cut:
+            self._cut.add(key)
+            source = item.source if item else None
+            self.findings.append(Finding(
+                code="text-truncated",
+                severity="warning",
+                message=(f"{what} of {len(value):,} characters is longer than an Excel cell "
+                         f"holds (32,767); the workbook shows the first {len(kept):,}"),
+                file=source.file if source else None,
+                sheet=source.sheet if source else None,
+                cell=source.cell if source else None,
+                priority=item.priority if item else None,
+                workstream=item.workstream if item else None,
+            ))
+        return kept + note
+
+    def header_row(self, ws: Worksheet, columns: Sequence[tuple[str, float]],
+                   row: int = 0) -> None:
+        for col, (title, width) in enumerate(columns):
+            ws.set_column(col, col, width)
+            ws.write_string(row, col, title, self.styles.header)
+        ws.set_row(row, 30)
+
+    def label_of(self, priority: str | None) -> str:
+        return self.priority_label.get(priority, UNKNOWN_PRIORITY) if priority else \
+            UNKNOWN_PRIORITY
+
+    def grouped_items(self) -> list[tuple[str | None, list[Item]]]:
+        """Items by priority in config order; items of no known priority last."""
+        groups: dict[str | None, list[Item]] = {p.id: [] for p in self.config.priorities}
+        for item in self.view.items:
+            groups.setdefault(item.priority if item.priority in groups else None, []).append(item)
+        return [(pid, items) for pid, items in groups.items() if items]
+
+
+def set_up_print(ws: Worksheet, pack: PackWorkbook, repeat: int | None = 0) -> None:
+    """A4 landscape, one page wide, header row on every page, who/when in header and footer."""
+    config = pack.config
+
+    def part(text: str) -> str:
+        # '&' starts an Excel header code; Excel caps the whole header at 255 characters.
+        return text[:70].replace("&", "&&")
+
+    title = f"{config.report.title}: {pack.view.title}"
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.65)
+    ws.set_header(f"&L&8{part(config.organisation)}&C&8&B{part(title)}"
+                  f"&R&8{part(config.report.period)}", {"margin": 0.3})
+    ws.set_footer("&L&8&A&C&8Page &P of &N&R&8" + part(config.report.period), {"margin": 0.3})
+    if repeat is not None:
+        ws.repeat_rows(repeat)
+
+
+REGISTER_COLUMNS = (  # (title, narrowest, widest): short columns shrink to their content
+    ("Priority", 13, 13), ("Workstream", 14, 24), ("Item", 6, 22), ("RAG", 9, 9),
+    ("Trend", 7, 12.5), ("Lead", 8, 16), ("Committee", 11, 13), ("Due", 11, 11),
+    ("Milestone", 10, 17), ("Progress update", 58, 58), ("Source", 17, 17),
+)
+
+
+def fitted_width(values: Sequence[str], narrowest: float, widest: float) -> float:
+    """A column as wide as its longest text needs, within bounds (xlsxwriter cannot autofit)."""
+    longest = max((len(v) for v in values), default=0)
+    return max(narrowest, min(widest, longest / CHARS_PER_WIDTH_UNIT + 2))
+
+
+def write_register(pack: PackWorkbook, ws: Worksheet) -> None:
+    """Every item, grouped under a merged heading row per priority, outlined to collapse."""
+    s = pack.styles
+    items_all = pack.view.items
+    by_column = {
+        1: [i.workstream for i in items_all], 2: [i.item for i in items_all],
+        4: [TREND_TEXT.get(i.trend or "", "") for i in items_all],
+        5: [i.lead for i in items_all], 6: [i.committee for i in items_all],
+        8: [i.milestone for i in items_all],
+    }
+    columns = [
+        (title, fitted_width(by_column[c], lo, hi) if c in by_column else hi)
+        for c, (title, lo, hi) in enumerate(REGISTER_COLUMNS)
+    ]
+    wrapped = [(c, w) for c, (_, w) in enumerate(columns) if c not in (3, 4, 7)]
+    pack.header_row(ws, columns)
+    ws.outline_settings(True, False, True, False)  # heading rows sit above their items
+    last = len(REGISTER_COLUMNS) - 1
+    row = 1
+    text, rag_fmt, trend_bad = pack.text, s.rag, s.trend_bad
+    for pid, items in pack.grouped_items():
+        label = pack.label_of(pid)
+        priority = pack.config.priority(pid)
+        heading = f"{pid}  {priority.title}" if priority else f"{UNKNOWN_PRIORITY} (not in config)"
+        ws.merge_range(row, 0, row, last, "", s.group)
+        text(ws, row, 0, heading, s.group)
+        ws.set_row(row, 20)
+        row += 1
+        for item in items:
+            values = (label, item.workstream, item.item, "", "", item.lead, item.committee, "",
+                      item.milestone, item.update, str(item.source))
+            lines = 1
+            for col, width in wrapped:
+                value = values[col]
+                if len(value) > 8:
+                    lines = max(lines, text_lines(value, width))
+            text(ws, row, 0, label, s.text)
+            text(ws, row, 1, item.workstream, s.text_bold, item, "Workstream")
+            text(ws, row, 2, item.item, s.text, item, "Item")
+            ws.write_string(row, 3, pack.rag_label.get(item.rag, "No RAG"), rag_fmt.get(
+                item.rag, rag_fmt[None]))
+            trend = TREND_TEXT.get(item.trend or "", "")
+            ws.write_string(row, 4, trend, trend_bad if item.trend == "deteriorated"
+                            else s.text_centre)
+            text(ws, row, 5, item.lead, s.text, item, "Lead")
+            text(ws, row, 6, item.committee, s.text, item, "Committee")
+            if item.due is not None:
+                ws.write_datetime(row, 7, _as_datetime(item.due), s.date)
+            else:
+                ws.write_blank(row, 7, None, s.date)
+            text(ws, row, 8, item.milestone, s.text, item, "Milestone")
+            text(ws, row, 9, item.update, s.text, item, "Progress update")
+            ws.write_string(row, 10, values[10], s.text_small)
+            ws.set_row(row, row_height(lines), None, {"level": 1})
+            row += 1
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(row - 1, 1), last)
+    set_up_print(ws, pack)
+
+
+def _as_datetime(day: dt.date) -> dt.datetime:
+    return day if isinstance(day, dt.datetime) else dt.datetime(day.year, day.month, day.day)
+
+
+def _row_key(file: str | None, sheet: str | None, cell: str | None) -> tuple[Any, ...]:
+    return (file, sheet, cell_order(cell)[0])
+
+
+def exception_reasons(pack: PackWorkbook) -> list[tuple[Item | None, Finding | None, str]]:
+    """(item, unmatched overdue finding, why) for Red, deteriorated and overdue items."""
+    as_of = pack.config.report.as_of
+    complete = {s.key for s in pack.config.rag if s.complete}
+    overdue_findings = [f for f in pack.view.findings if f.code == "overdue"]
+    by_row = {_row_key(f.file, f.sheet, f.cell): f for f in overdue_findings}
+    matched: set[int] = set()
+    out: list[tuple[Item | None, Finding | None, str]] = []
+    for _, items in pack.grouped_items():
+        for item in items:
+            why = []
+            if item.rag == pack.worst.key:
+                meaning = f" ({pack.worst.meaning.lower()})" if pack.worst.meaning else ""
+                why.append(f"{pack.worst.label}{meaning}")
+            if item.trend == "deteriorated":
+                was = pack.rag_label.get(item.previous_rag or "", "")
+                why.append(f"Deteriorated since last period (was {was})" if was
+                           else "Deteriorated since last period")
+            finding = by_row.get(_row_key(item.source.file, item.source.sheet, item.source.cell))
+            if finding is not None:
+                matched.add(id(finding))
+            if item.due is not None and item.due < as_of and item.rag not in complete:
+                why.append(f"Overdue: due {item.due:%d/%m/%Y}")
+            elif finding is not None:
+                why.append(f"Overdue: {finding.message}")
+            if why:
+                out.append((item, None, "; ".join(why)))
+    for finding in overdue_findings:
+        if id(finding) not in matched:
+            out.append((None, finding, f"Overdue: {finding.message}"))
+    return out
+
+
+EXCEPTION_COLUMNS = (
+    ("Why", 26), ("Priority", 13), ("Workstream", 24), ("Item", 20), ("RAG", 9), ("Lead", 15),
+    ("Due", 11), ("Progress update", 62), ("Source", 17),
+)
+
+
+def write_exceptions(pack: PackWorkbook, ws: Worksheet) -> None:
+    s = pack.styles
+    pack.header_row(ws, EXCEPTION_COLUMNS)
+    rows = exception_reasons(pack)
+    widths = [w for _, w in EXCEPTION_COLUMNS]
+    for row, (item, finding, why) in enumerate(rows, start=1):
+        if item is not None:
+            values = (why, pack.label_of(item.priority), item.workstream, item.item, "",
+                      item.lead, "", item.update, str(item.source))
+        else:
+            assert finding is not None
+            source = "!".join(p for p in (finding.file, finding.sheet, finding.cell) if p)
+            values = (why, pack.label_of(finding.priority), finding.workstream or "", "", "",
+                      "", "", "", source)
+        for col, value in enumerate(values):
+            if col == 4:
+                rag = item.rag if item else None
+                ws.write_string(row, col, pack.rag_label.get(rag, "No RAG"), s.rag[rag])
+            elif col == 6:
+                if item is not None and item.due is not None:
+                    ws.write_datetime(row, col, _as_datetime(item.due), s.date)
+                else:
+                    ws.write_blank(row, col, None, s.date)
+            else:
+                fmt = s.text_small if col == 8 else s.text_bold if col == 0 else s.text
+                pack.text(ws, row, col, value, fmt, item, EXCEPTION_COLUMNS[col][0])
+        lines = max(text_lines(v, widths[c]) for c, v in enumerate(values))
+        ws.set_row(row, row_height(lines))
+    if not rows:
+        ws.merge_range(1, 0, 1, len(EXCEPTION_COLUMNS) - 1,
+                       f"No exceptions: no {pack.worst.label}, deteriorated or overdue items.",
+                       s.note)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(rows), 1), len(EXCEPTION_COLUMNS) - 1)
+    set_up_print(ws, pack)
+
+
+QUALITY_COLUMNS = (
+    ("Code", 20), ("Severity", 10), ("Message", 62), ("File", 24), ("Sheet", 14), ("Cell", 7),
+    ("Priority", 14), ("Workstream", 26),
+)
+
+
+def sorted_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Worst first, then by code, then by place in the tracker (row before column)."""
+    return sorted(findings, key=lambda f: (
+        SEVERITY_ORDER.get(f.severity, 9), f.code, f.file or "", f.sheet or "",
+        cell_order(f.cell),
+    ))
+
+
+def write_data_quality(pack: PackWorkbook, ws: Worksheet, findings: Sequence[Finding]) -> None:
+    s = pack.styles
+    pack.header_row(ws, QUALITY_COLUMNS)
+    widths = [w for _, w in QUALITY_COLUMNS]
+    ordered = sorted_findings(findings)
+    for row, f in enumerate(ordered, start=1):
+        priority = pack.label_of(f.priority) if f.priority else ""
+        values = (f.code, f.severity, f.message, f.file or "", f.sheet or "", f.cell or "",
+                  priority, f.workstream or "")
+        for col, value in enumerate(values):
+            if col == 1:
+                ws.write_string(row, col, value, s.severity.get(value, s.text_centre))
+            else:
+                pack.text(ws, row, col, value, s.text_centre if col == 5 else s.text,
+                          None, QUALITY_COLUMNS[col][0])
+        lines = max(text_lines(v, widths[c]) for c, v in enumerate(values))
+        ws.set_row(row, row_height(lines))
+    if not ordered:
+        ws.merge_range(1, 0, 1, len(QUALITY_COLUMNS) - 1, "No data-quality findings.", s.note)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(ordered), 1), len(QUALITY_COLUMNS) - 1)
+    set_up_print(ws, pack)
+
+
+def rag_counts_text(pack: PackWorkbook, counts: dict[str | None, int]) -> str:
+    """'2 G, 1 A': keys worst first, as the NHS England directorate matrix reads."""
+    parts = [f"{counts[s.key]} {s.key}" for s in pack.config.rag if counts.get(s.key)]
+    if counts.get(None):
+        parts.append(f"{counts[None]} no RAG")
+    return ", ".join(parts) or "–"
+
+
+def write_matrix(pack: PackWorkbook, ws: Worksheet) -> None:
+    """Directorate (or lead) x priority, RAG counts in each cell."""
+    s = pack.styles
+    items = pack.view.items
+    by_directorate = any(i.directorate.strip() for i in items)
+    dimension = "Directorate" if by_directorate else "Lead"
+    priorities = [p.id for p in pack.config.priorities]
+    if any(i.priority not in priorities for i in items):
+        priorities.append(None)
+    cells: dict[str, dict[str | None, dict[str | None, int]]] = {}
+    for item in items:
+        name = (item.directorate if by_directorate else item.lead).strip() or "(not given)"
+        per_priority = cells.setdefault(name, {})
+        key = item.priority if item.priority in priorities else None
+        counts = per_priority.setdefault(key, {})
+        counts[item.rag] = counts.get(item.rag, 0) + 1
+    columns = [(dimension, 26.0)] + [(pack.label_of(p), 15.0) for p in priorities]
+    columns.append(("Total", 18.0))
+    pack.header_row(ws, columns)
+    names = sorted(cells, key=lambda n: (n == "(not given)", n.casefold()))
+    for row, name in enumerate(names, start=1):
+        pack.text(ws, row, 0, name, s.text_bold)
+        total: dict[str | None, int] = {}
+        lines = text_lines(name, 26)
+        for col, pid in enumerate(priorities, start=1):
+            counts = cells[name].get(pid, {})
+            for key, n in counts.items():
+                total[key] = total.get(key, 0) + n
+            value = rag_counts_text(pack, counts)
+            ws.write_string(row, col, value, s.text_centre)
+            lines = max(lines, text_lines(value, 15))
+        value = rag_counts_text(pack, total)
+        ws.write_string(row, len(priorities) + 1, value, s.text_centre)
+        ws.set_row(row, row_height(max(lines, text_lines(value, 18))))
+    key = ", ".join(f"{r.key} = {r.label}" for r in pack.config.rag)
+    note = f"Items by {dimension.lower()} and priority, counted by RAG status ({key})."
+    if not by_directorate:
+        note += " Rows are leads because no tracker gave a directorate."
+    ws.merge_range(len(names) + 2, 0, len(names) + 2, min(len(columns) - 1, 5), note, s.note)
+    ws.set_row(len(names) + 2, 26)
+    ws.freeze_panes(1, 1)
+    set_up_print(ws, pack)
+
+
+SOURCE_COLUMNS = (
+    ("File", 30), ("Format", 8), ("File status", 9), ("Reason", 24), ("SHA-256", 44),
+    ("Sheet", 17), ("Sheet status", 9), ("Header row", 8), ("Rows", 7), ("Items", 7),
+    ("Section rows", 8), ("Sheet note", 24),
+)
+
+
+def write_sources(pack: PackWorkbook, ws: Worksheet) -> None:
+    """Every tracker read or refused, and what became of each sheet: the audit trail."""
+    s = pack.styles
+    pack.header_row(ws, SOURCE_COLUMNS)
+    widths = [w for _, w in SOURCE_COLUMNS]
+    row = 1
+    for source in sorted(pack.view.inputs, key=lambda f: f.path.casefold()):
+        file_values = (source.path, source.format, source.status, source.reason, source.sha256)
+        for index, sheet in enumerate(source.sheets or (None,)):
+            shown = file_values if index == 0 else ("", "", "", "", "")
+            for col, value in enumerate(shown):
+                fmt = s.digest if col == 4 else s.text_bold if col == 0 else s.text
+                pack.text(ws, row, col, value, fmt)
+            # The digest is one unwrapped 7 pt line; only the other columns set the height.
+            lines = max(text_lines(v, widths[c]) for c, v in enumerate(shown) if c != 4)
+            if sheet is None:
+                for col in range(5, len(SOURCE_COLUMNS)):
+                    ws.write_blank(row, col, None, s.text)
+            else:
+                pack.text(ws, row, 5, sheet.name, s.text)
+                ws.write_string(row, 6, sheet.status, s.text)
+                if sheet.header_row is None:
+                    ws.write_blank(row, 7, None, s.number)
+                else:
+                    ws.write_number(row, 7, sheet.header_row, s.number)
+                for col, n in ((8, sheet.rows), (9, sheet.items), (10, sheet.sections)):
+                    ws.write_number(row, col, n, s.number)
+                pack.text(ws, row, 11, sheet.reason, s.text)
+                lines = max(lines, text_lines(sheet.name, widths[5]),
+                            text_lines(sheet.reason, widths[11]))
+            ws.set_row(row, row_height(lines))
+            row += 1
+    if row == 1:
+        ws.merge_range(1, 0, 1, 5, "No input files were found.", s.note)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(row - 1, 1), len(SOURCE_COLUMNS) - 1)
+    set_up_print(ws, pack)
+
+
+def write_rag_key(pack: PackWorkbook, ws: Worksheet) -> None:
+    s = pack.styles
+    columns = (("Key", 7), ("Status", 14), ("Colour", 11), ("Meaning", 46),
+               ("Counts as complete", 18), ("Items in this pack", 12))
+    pack.header_row(ws, columns)
+    counts: dict[str | None, int] = {}
+    for item in pack.view.items:
+        counts[item.rag] = counts.get(item.rag, 0) + 1
+    rows: list[tuple[str | None, str, str, str, str]] = [
+        (r.key, r.label, r.colour, r.meaning, "Yes: never overdue" if r.complete else "No")
+        for r in pack.config.rag
+    ]
+    rows.append((None, "No RAG", "", "No RAG given in the tracker, as text or as a cell colour",
+                 "No"))
+    for row, (key, label, colour, meaning, complete) in enumerate(rows, start=1):
+        pack.text(ws, row, 0, key or "", s.text_centre)
+        ws.write_string(row, 1, label, s.rag[key])
+        ws.write_string(row, 2, colour, s.text_centre)
+        pack.text(ws, row, 3, meaning, s.text)
+        ws.write_string(row, 4, complete, s.text)
+        ws.write_number(row, 5, counts.get(key, 0), s.number)
+        ws.set_row(row, row_height(text_lines(meaning, 46)))
+    note = ("RAG is always shown as a word as well as a colour, so that the pack reads the same "
+            "in black and white and to colour-blind readers.")
+    ws.merge_range(len(rows) + 2, 0, len(rows) + 2, 3, note, s.note)
+    ws.set_row(len(rows) + 2, 26)
+    set_up_print(ws, pack)
