@@ -118,9 +118,10 @@ def restyle_master(prs: Presentation) -> None:
     inner = WIDTH - 2 * MARGIN
     _set_xfrm(_placeholder(tree, "title"), MARGIN, Inches(0.1), inner, BAR - Inches(0.2))
     _set_xfrm(_placeholder(tree, "body"), MARGIN, Inches(1.3), inner, Inches(5.6))
-    _set_xfrm(_placeholder(tree, "dt"), MARGIN, FOOTER_TOP, Inches(2.0), FOOTER_HEIGHT)
-    _set_xfrm(_placeholder(tree, "ftr"), Inches(2.7), FOOTER_TOP, Inches(7.9), FOOTER_HEIGHT)
-    _set_xfrm(_placeholder(tree, "sldNum"), Inches(10.833), FOOTER_TOP, Inches(2.0), FOOTER_HEIGHT)
+    # Footer text starts at the left margin, under the content; date and number on the right.
+    _set_xfrm(_placeholder(tree, "ftr"), MARGIN, FOOTER_TOP, Inches(9.6), FOOTER_HEIGHT)
+    _set_xfrm(_placeholder(tree, "dt"), Inches(10.2), FOOTER_TOP, Inches(1.5), FOOTER_HEIGHT)
+    _set_xfrm(_placeholder(tree, "sldNum"), Inches(11.833), FOOTER_TOP, Inches(1.0), FOOTER_HEIGHT)
     for kind in ("dt", "ftr", "sldNum"):
         style = _placeholder(tree, kind).find(f"{qn('p:txBody')}/{qn('a:lstStyle')}")
         _text_style(style, 1000, NHS_DARK_GREY, bold=False)
