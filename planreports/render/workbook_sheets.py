@@ -177,9 +177,12 @@ class PackWorkbook:
         """Write tracker text as a string, cut to Excel's cell limit with a finding."""
         if len(value) > EXCEL_CELL_LIMIT // 2 and _utf16_len(value) > EXCEL_CELL_LIMIT:
             value = self._truncate(value, item, what)
-        if value.startswith(FORMULA_TRIGGERS):
-            fmt = self.styles.quoted(fmt)
-        ws.write_string(row, col, value, fmt)
+        if not value:
+            ws.write_blank(row, col, None, fmt)  # a true blank, not an empty string, for filters
+        elif value.startswith(FORMULA_TRIGGERS):
+            ws.write_string(row, col, value, self.styles.quoted(fmt))
+        else:
+            ws.write_string(row, col, value, fmt)
 
     def _truncate(self, value: str, item: Item | None, what: str) -> str:
         where = str(item.source) if item else "the tracker"
@@ -298,8 +301,7 @@ def write_register(pack: PackWorkbook, ws: Worksheet) -> None:
             ws.write_string(row, 3, pack.rag_label.get(item.rag, "No RAG"), rag_fmt.get(
                 item.rag, rag_fmt[None]))
             trend = TREND_TEXT.get(item.trend or "", "")
-            ws.write_string(row, 4, trend, trend_bad if item.trend == "deteriorated"
-                            else s.text_centre)
+            text(ws, row, 4, trend, trend_bad if item.trend == "deteriorated" else s.text_centre)
             text(ws, row, 5, item.lead, s.text, item, "Lead")
             text(ws, row, 6, item.committee, s.text, item, "Committee")
             if item.due is not None:
