@@ -380,9 +380,10 @@ def write_exceptions(pack: PackWorkbook, ws: Worksheet) -> None:
             values = (why, pack.label_of(finding.priority), finding.workstream or "", "", "",
                       "", "", "", source)
         for col, value in enumerate(values):
-            if col == 4:
-                rag = item.rag if item else None
-                ws.write_string(row, col, pack.rag_label.get(rag, "No RAG"), s.rag[rag])
+            if col == 4 and item is None:
+                ws.write_blank(row, col, None, s.text)  # a finding alone does not say the RAG
+            elif col == 4:
+                ws.write_string(row, col, pack.rag_label.get(item.rag, "No RAG"), s.rag[item.rag])
             elif col == 6:
                 if item is not None and item.due is not None:
                     ws.write_datetime(row, col, _as_datetime(item.due), s.date)
@@ -454,8 +455,11 @@ def write_matrix(pack: PackWorkbook, ws: Worksheet) -> None:
     items = pack.view.items
     by_directorate = any(i.directorate.strip() for i in items)
     dimension = "Directorate" if by_directorate else "Lead"
-    priorities = [p.id for p in pack.config.priorities]
-    if any(i.priority not in priorities for i in items):
+    # Only priorities this pack reports on: a committee pack's matrix would otherwise be
+    # mostly columns of dashes for other committees' priorities.
+    reported = {i.priority for i in items}
+    priorities: list[str | None] = [p.id for p in pack.config.priorities if p.id in reported]
+    if any(pid not in priorities for pid in reported):
         priorities.append(None)
     cells: dict[str, dict[str | None, dict[str | None, int]]] = {}
     for item in items:
