@@ -1,4 +1,8 @@
-"""PackView -> the pack's Excel summary (xlsxwriter): dashboard, register and reference sheets."""
+"""PackView -> the pack's Excel summary (xlsxwriter): the dashboard and the reference sheets.
+
+render_workbook writes every sheet; the register, exceptions and data-quality tables and the
+formats they share live in workbook_sheets.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +31,7 @@ from planreports.render.workbook_sheets import (
     text_on,
     write_data_quality,
     write_exceptions,
-    write_matrix,
-    write_rag_key,
     write_register,
-    write_sources,
 )
 
 SHEETS = ("Dashboard", "Register", "Exceptions", "Data quality", "Matrix", "Sources", "RAG key")
@@ -170,22 +171,10 @@ def _rag_table(pack: PackWorkbook, ws: Worksheet, top: int,
         ws.write_string(top, col, pack.rag_label.get(key, "No RAG"), s.rag_head[key])
     ws.write_string(top, len(rag_columns) + 1, "Total", s.header)
     ws.set_row(top, 22)
-    counts = pack.view.counts()
-    known = {p.id for p in pack.config.priorities}
-    order: list[str | None] = [p.id for p in pack.config.priorities]
-    if any(pid not in known for pid in counts):
-        order.append(None)
+    by_priority = pack.counts_by_priority()
     labels = []
     totals = [0] * len(rag_columns)
-    for row, pid in enumerate(order, start=top + 1):
-        if pid is None:
-            by_rag: dict[str | None, int] = {}
-            for other, other_counts in counts.items():
-                if other not in known:
-                    for key, n in other_counts.items():
-                        by_rag[key] = by_rag.get(key, 0) + n
-        else:
-            by_rag = counts.get(pid, {})
+    for row, (pid, by_rag) in enumerate(by_priority, start=top + 1):
         label = pack.label_of(pid)
         labels.append(label)
         pack.text(ws, row, 0, label, s.row_label)
@@ -194,7 +183,7 @@ def _rag_table(pack: PackWorkbook, ws: Worksheet, top: int,
             ws.write_number(row, col, by_rag.get(key, 0), s.count)
         ws.write_number(row, len(rag_columns) + 1, sum(by_rag.values()), s.total_count)
         ws.set_row(row, max(18.0, row_height(text_lines(label, 30))))
-    total_row = top + 1 + len(order)
+    total_row = top + 1 + len(by_priority)
     ws.write_string(total_row, 0, "Total", s.total_label)
     for col, n in enumerate(totals, start=1):
         ws.write_number(total_row, col, n, s.total_count)
@@ -249,8 +238,7 @@ def _rag_chart(pack: PackWorkbook, ws: Worksheet, header: int, rag_columns: list
     assert chart is not None
     first, last = header + 1, header + len(labels)
     _add_rag_series(pack, chart, "Dashboard", header, first, last, rag_columns)
-    counts = pack.view.counts()
-    largest = max((sum(c.values()) for c in counts.values()), default=1)
+    largest = max((sum(c.values()) for _, c in pack.counts_by_priority()), default=1)
     font = {"name": FONT, "size": 9, "color": NHS_DARK_GREY}
     # Bars run top-down in the table's order only with the category axis reversed; crossing
     # at the last category keeps the value axis at the bottom, where readers look for it.
@@ -270,20 +258,8 @@ def _rag_chart(pack: PackWorkbook, ws: Worksheet, header: int, rag_columns: list
 
 def _alt_text(pack: PackWorkbook, lead: str, rag_columns: list[str | None]) -> str:
     """The chart's numbers in words, for a screen reader: '<label>: 1 Red, 2 Green.'"""
-    counts = pack.view.counts()
-    known = {p.id for p in pack.config.priorities}
     parts = [lead]
-    for pid in [p.id for p in pack.config.priorities] + [None]:
-        if pid is None:
-            by_rag: dict[str | None, int] = {}
-            for other, c in counts.items():
-                if other not in known:
-                    for key, n in c.items():
-                        by_rag[key] = by_rag.get(key, 0) + n
-        else:
-            by_rag = counts.get(pid, {})
-        if pid is None and not by_rag:
-            continue
+    for pid, by_rag in pack.counts_by_priority():
         words = [f"{by_rag[k]} {pack.rag_label.get(k, 'no RAG')}" for k in rag_columns
                  if by_rag.get(k)]
         parts.append(f"{pack.label_of(pid)}: {', '.join(words) or 'no items'}.")
@@ -340,3 +316,133 @@ def _history_table_and_chart(pack: PackWorkbook, ws: Worksheet, top: int,
         "object_position": 1,
         "description": f"Stacked column chart of items by RAG status per period. {words}"[:1500],
     })
+
+
+def rag_counts_text(pack: PackWorkbook, counts: dict[str | None, int]) -> str:
+    """'2 G, 1 A': keys worst first, as the NHS England directorate matrix reads."""
+    parts = [f"{counts[s.key]} {s.key}" for s in pack.config.rag if counts.get(s.key)]
+    if counts.get(None):
+        parts.append(f"{counts[None]} no RAG")
+    return ", ".join(parts) or "–"
+
+
+def write_matrix(pack: PackWorkbook, ws: Worksheet) -> None:
+    """Directorate (or lead) x priority, RAG counts in each cell."""
+    s = pack.styles
+    items = pack.view.items
+    by_directorate = any(i.directorate.strip() for i in items)
+    dimension = "Directorate" if by_directorate else "Lead"
+    # Only priorities this pack reports on: a committee pack's matrix would otherwise be
+    # mostly columns of dashes for other committees' priorities.
+    reported = {i.priority for i in items}
+    priorities: list[str | None] = [p.id for p in pack.config.priorities if p.id in reported]
+    if any(pid not in priorities for pid in reported):
+        priorities.append(None)
+    cells: dict[str, dict[str | None, dict[str | None, int]]] = {}
+    for item in items:
+        name = (item.directorate if by_directorate else item.lead).strip() or "(not given)"
+        per_priority = cells.setdefault(name, {})
+        key = item.priority if item.priority in priorities else None
+        counts = per_priority.setdefault(key, {})
+        counts[item.rag] = counts.get(item.rag, 0) + 1
+    columns = [(dimension, 26.0)] + [(pack.label_of(p), 15.0) for p in priorities]
+    columns.append(("Total", 18.0))
+    pack.header_row(ws, columns)
+    names = sorted(cells, key=lambda n: (n == "(not given)", n.casefold()))
+    for row, name in enumerate(names, start=1):
+        pack.text(ws, row, 0, name, s.text_bold)
+        total: dict[str | None, int] = {}
+        lines = text_lines(name, 26)
+        for col, pid in enumerate(priorities, start=1):
+            counts = cells[name].get(pid, {})
+            for key, n in counts.items():
+                total[key] = total.get(key, 0) + n
+            value = rag_counts_text(pack, counts)
+            ws.write_string(row, col, value, s.text_centre)
+            lines = max(lines, text_lines(value, 15))
+        value = rag_counts_text(pack, total)
+        ws.write_string(row, len(priorities) + 1, value, s.text_centre)
+        ws.set_row(row, row_height(max(lines, text_lines(value, 18))))
+    key = ", ".join(f"{r.key} = {r.label}" for r in pack.config.rag)
+    note = f"Items by {dimension.lower()} and priority, counted by RAG status ({key})."
+    if not by_directorate:
+        note += " Rows are leads because no tracker gave a directorate."
+    ws.merge_range(len(names) + 2, 0, len(names) + 2, min(len(columns) - 1, 5), note, s.note)
+    ws.set_row(len(names) + 2, 26)
+    ws.freeze_panes(1, 1)
+    set_up_print(ws, pack)
+
+
+SOURCE_COLUMNS = (
+    ("File", 30), ("Format", 8), ("File status", 9), ("Reason", 24), ("SHA-256", 44),
+    ("Sheet", 17), ("Sheet status", 9), ("Header row", 8), ("Rows", 7), ("Items", 7),
+    ("Section rows", 8), ("Sheet note", 24),
+)
+
+
+def write_sources(pack: PackWorkbook, ws: Worksheet) -> None:
+    """Every tracker read or refused, and what became of each sheet: the audit trail."""
+    s = pack.styles
+    pack.header_row(ws, SOURCE_COLUMNS)
+    widths = [w for _, w in SOURCE_COLUMNS]
+    row = 1
+    for source in sorted(pack.view.inputs, key=lambda f: f.path.casefold()):
+        file_values = (source.path, source.format, source.status, source.reason, source.sha256)
+        for index, sheet in enumerate(source.sheets or (None,)):
+            shown = file_values if index == 0 else ("", "", "", "", "")
+            for col, value in enumerate(shown):
+                fmt = s.digest if col == 4 else s.text_bold if col == 0 else s.text
+                pack.text(ws, row, col, value, fmt)
+            # The digest is one unwrapped 7 pt line; only the other columns set the height.
+            lines = max(text_lines(v, widths[c]) for c, v in enumerate(shown) if c != 4)
+            if sheet is None:
+                for col in range(5, len(SOURCE_COLUMNS)):
+                    ws.write_blank(row, col, None, s.text)
+            else:
+                pack.text(ws, row, 5, sheet.name, s.text)
+                ws.write_string(row, 6, sheet.status, s.text)
+                if sheet.header_row is None:
+                    ws.write_blank(row, 7, None, s.number)
+                else:
+                    ws.write_number(row, 7, sheet.header_row, s.number)
+                for col, n in ((8, sheet.rows), (9, sheet.items), (10, sheet.sections)):
+                    ws.write_number(row, col, n, s.number)
+                pack.text(ws, row, 11, sheet.reason, s.text)
+                lines = max(lines, text_lines(sheet.name, widths[5]),
+                            text_lines(sheet.reason, widths[11]))
+            ws.set_row(row, row_height(lines))
+            row += 1
+    if row == 1:
+        ws.merge_range(1, 0, 1, 5, "No input files were found.", s.note)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(row - 1, 1), len(SOURCE_COLUMNS) - 1)
+    set_up_print(ws, pack)
+
+
+def write_rag_key(pack: PackWorkbook, ws: Worksheet) -> None:
+    s = pack.styles
+    columns = (("Key", 7), ("Status", 14), ("Colour", 11), ("Meaning", 46),
+               ("Counts as complete", 18), ("Items in this pack", 12))
+    pack.header_row(ws, columns)
+    counts: dict[str | None, int] = {}
+    for item in pack.view.items:
+        counts[item.rag] = counts.get(item.rag, 0) + 1
+    rows: list[tuple[str | None, str, str, str, str]] = [
+        (r.key, r.label, r.colour, r.meaning, "Yes: never overdue" if r.complete else "No")
+        for r in pack.config.rag
+    ]
+    rows.append((None, "No RAG", "", "No RAG given in the tracker, as text or as a cell colour",
+                 "No"))
+    for row, (key, label, colour, meaning, complete) in enumerate(rows, start=1):
+        pack.text(ws, row, 0, key or "", s.text_centre)
+        ws.write_string(row, 1, label, s.rag[key])
+        ws.write_string(row, 2, colour, s.text_centre)
+        pack.text(ws, row, 3, meaning, s.text)
+        ws.write_string(row, 4, complete, s.text)
+        ws.write_number(row, 5, counts.get(key, 0), s.number)
+        ws.set_row(row, row_height(text_lines(meaning, 46)))
+    note = ("RAG is always shown as a word as well as a colour, so that the pack reads the same "
+            "in black and white and to colour-blind readers.")
+    ws.merge_range(len(rows) + 2, 0, len(rows) + 2, 3, note, s.note)
+    ws.set_row(len(rows) + 2, 26)
+    set_up_print(ws, pack)

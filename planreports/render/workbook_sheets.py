@@ -1,7 +1,7 @@
-"""The workbook's table sheets (register, exceptions, data quality, matrix, sources, RAG key).
+"""The workbook's shared parts and its item and finding tables (register, exceptions, quality).
 
-Also the pieces every sheet shares: the formats (made once per workbook), tracker text written
-safely as text, row heights estimated for wrapped text, and the print set-up.
+Shared: the formats (made once per workbook), tracker text written safely as text, row heights
+estimated for wrapped text, and the print set-up every sheet uses.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from planreports.findings import finding
 from planreports.model import SEVERITY_ORDER, Finding, Item, PackView
 
 FONT = "Arial"  # LibreOffice renders it with metric-compatible Liberation Sans: same wrapping
@@ -193,15 +194,11 @@ class PackWorkbook:
         key = (where, what)
         if key not in self._cut:
             self._cut.add(key)
-            source = item.source if item else None
-            self.findings.append(Finding(
-                code="text-truncated",
-                severity="warning",
-                message=(f"{what} of {len(value):,} characters is longer than an Excel cell "
-                         f"holds (32,767); the workbook shows the first {len(kept):,}"),
-                file=source.file if source else None,
-                sheet=source.sheet if source else None,
-                cell=source.cell if source else None,
+            self.findings.append(finding(
+                "text-truncated",
+                f"{what} of {len(value):,} characters is longer than an Excel cell holds "
+                f"(32,767); the workbook shows the first {len(kept):,}",
+                source=item.source if item else None,
                 priority=item.priority if item else None,
                 workstream=item.workstream if item else None,
             ))
@@ -217,6 +214,22 @@ class PackWorkbook:
     def label_of(self, priority: str | None) -> str:
         return self.priority_label.get(priority, UNKNOWN_PRIORITY) if priority else \
             UNKNOWN_PRIORITY
+
+    def counts_by_priority(self) -> list[tuple[str | None, dict[str | None, int]]]:
+        """RAG counts per configured priority, in config order, then unknown ones together."""
+        counts = self.view.counts()
+        known = [p.id for p in self.config.priorities]
+        out: list[tuple[str | None, dict[str | None, int]]] = [
+            (pid, dict(counts.get(pid, {}))) for pid in known
+        ]
+        unknown: dict[str | None, int] = {}
+        for pid, by_rag in counts.items():
+            if pid not in known:
+                for key, n in by_rag.items():
+                    unknown[key] = unknown.get(key, 0) + n
+        if unknown:
+            out.append((None, unknown))
+        return out
 
     def grouped_items(self) -> list[tuple[str | None, list[Item]]]:
         """Items by priority in config order; items of no known priority last."""
@@ -370,14 +383,14 @@ def write_exceptions(pack: PackWorkbook, ws: Worksheet) -> None:
     pack.header_row(ws, EXCEPTION_COLUMNS)
     rows = exception_reasons(pack)
     widths = [w for _, w in EXCEPTION_COLUMNS]
-    for row, (item, finding, why) in enumerate(rows, start=1):
+    for row, (item, overdue, why) in enumerate(rows, start=1):
         if item is not None:
             values = (why, pack.label_of(item.priority), item.workstream, item.item, "",
                       item.lead, "", item.update, str(item.source))
         else:
-            assert finding is not None
-            source = "!".join(p for p in (finding.file, finding.sheet, finding.cell) if p)
-            values = (why, pack.label_of(finding.priority), finding.workstream or "", "", "",
+            assert overdue is not None
+            source = "!".join(p for p in (overdue.file, overdue.sheet, overdue.cell) if p)
+            values = (why, pack.label_of(overdue.priority), overdue.workstream or "", "", "",
                       "", "", "", source)
         for col, value in enumerate(values):
             if col == 4 and item is None:
@@ -438,134 +451,4 @@ def write_data_quality(pack: PackWorkbook, ws: Worksheet, findings: Sequence[Fin
         ws.merge_range(1, 0, 1, len(QUALITY_COLUMNS) - 1, "No data-quality findings.", s.note)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(ordered), 1), len(QUALITY_COLUMNS) - 1)
-    set_up_print(ws, pack)
-
-
-def rag_counts_text(pack: PackWorkbook, counts: dict[str | None, int]) -> str:
-    """'2 G, 1 A': keys worst first, as the NHS England directorate matrix reads."""
-    parts = [f"{counts[s.key]} {s.key}" for s in pack.config.rag if counts.get(s.key)]
-    if counts.get(None):
-        parts.append(f"{counts[None]} no RAG")
-    return ", ".join(parts) or "–"
-
-
-def write_matrix(pack: PackWorkbook, ws: Worksheet) -> None:
-    """Directorate (or lead) x priority, RAG counts in each cell."""
-    s = pack.styles
-    items = pack.view.items
-    by_directorate = any(i.directorate.strip() for i in items)
-    dimension = "Directorate" if by_directorate else "Lead"
-    # Only priorities this pack reports on: a committee pack's matrix would otherwise be
-    # mostly columns of dashes for other committees' priorities.
-    reported = {i.priority for i in items}
-    priorities: list[str | None] = [p.id for p in pack.config.priorities if p.id in reported]
-    if any(pid not in priorities for pid in reported):
-        priorities.append(None)
-    cells: dict[str, dict[str | None, dict[str | None, int]]] = {}
-    for item in items:
-        name = (item.directorate if by_directorate else item.lead).strip() or "(not given)"
-        per_priority = cells.setdefault(name, {})
-        key = item.priority if item.priority in priorities else None
-        counts = per_priority.setdefault(key, {})
-        counts[item.rag] = counts.get(item.rag, 0) + 1
-    columns = [(dimension, 26.0)] + [(pack.label_of(p), 15.0) for p in priorities]
-    columns.append(("Total", 18.0))
-    pack.header_row(ws, columns)
-    names = sorted(cells, key=lambda n: (n == "(not given)", n.casefold()))
-    for row, name in enumerate(names, start=1):
-        pack.text(ws, row, 0, name, s.text_bold)
-        total: dict[str | None, int] = {}
-        lines = text_lines(name, 26)
-        for col, pid in enumerate(priorities, start=1):
-            counts = cells[name].get(pid, {})
-            for key, n in counts.items():
-                total[key] = total.get(key, 0) + n
-            value = rag_counts_text(pack, counts)
-            ws.write_string(row, col, value, s.text_centre)
-            lines = max(lines, text_lines(value, 15))
-        value = rag_counts_text(pack, total)
-        ws.write_string(row, len(priorities) + 1, value, s.text_centre)
-        ws.set_row(row, row_height(max(lines, text_lines(value, 18))))
-    key = ", ".join(f"{r.key} = {r.label}" for r in pack.config.rag)
-    note = f"Items by {dimension.lower()} and priority, counted by RAG status ({key})."
-    if not by_directorate:
-        note += " Rows are leads because no tracker gave a directorate."
-    ws.merge_range(len(names) + 2, 0, len(names) + 2, min(len(columns) - 1, 5), note, s.note)
-    ws.set_row(len(names) + 2, 26)
-    ws.freeze_panes(1, 1)
-    set_up_print(ws, pack)
-
-
-SOURCE_COLUMNS = (
-    ("File", 30), ("Format", 8), ("File status", 9), ("Reason", 24), ("SHA-256", 44),
-    ("Sheet", 17), ("Sheet status", 9), ("Header row", 8), ("Rows", 7), ("Items", 7),
-    ("Section rows", 8), ("Sheet note", 24),
-)
-
-
-def write_sources(pack: PackWorkbook, ws: Worksheet) -> None:
-    """Every tracker read or refused, and what became of each sheet: the audit trail."""
-    s = pack.styles
-    pack.header_row(ws, SOURCE_COLUMNS)
-    widths = [w for _, w in SOURCE_COLUMNS]
-    row = 1
-    for source in sorted(pack.view.inputs, key=lambda f: f.path.casefold()):
-        file_values = (source.path, source.format, source.status, source.reason, source.sha256)
-        for index, sheet in enumerate(source.sheets or (None,)):
-            shown = file_values if index == 0 else ("", "", "", "", "")
-            for col, value in enumerate(shown):
-                fmt = s.digest if col == 4 else s.text_bold if col == 0 else s.text
-                pack.text(ws, row, col, value, fmt)
-            # The digest is one unwrapped 7 pt line; only the other columns set the height.
-            lines = max(text_lines(v, widths[c]) for c, v in enumerate(shown) if c != 4)
-            if sheet is None:
-                for col in range(5, len(SOURCE_COLUMNS)):
-                    ws.write_blank(row, col, None, s.text)
-            else:
-                pack.text(ws, row, 5, sheet.name, s.text)
-                ws.write_string(row, 6, sheet.status, s.text)
-                if sheet.header_row is None:
-                    ws.write_blank(row, 7, None, s.number)
-                else:
-                    ws.write_number(row, 7, sheet.header_row, s.number)
-                for col, n in ((8, sheet.rows), (9, sheet.items), (10, sheet.sections)):
-                    ws.write_number(row, col, n, s.number)
-                pack.text(ws, row, 11, sheet.reason, s.text)
-                lines = max(lines, text_lines(sheet.name, widths[5]),
-                            text_lines(sheet.reason, widths[11]))
-            ws.set_row(row, row_height(lines))
-            row += 1
-    if row == 1:
-        ws.merge_range(1, 0, 1, 5, "No input files were found.", s.note)
-    ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(row - 1, 1), len(SOURCE_COLUMNS) - 1)
-    set_up_print(ws, pack)
-
-
-def write_rag_key(pack: PackWorkbook, ws: Worksheet) -> None:
-    s = pack.styles
-    columns = (("Key", 7), ("Status", 14), ("Colour", 11), ("Meaning", 46),
-               ("Counts as complete", 18), ("Items in this pack", 12))
-    pack.header_row(ws, columns)
-    counts: dict[str | None, int] = {}
-    for item in pack.view.items:
-        counts[item.rag] = counts.get(item.rag, 0) + 1
-    rows: list[tuple[str | None, str, str, str, str]] = [
-        (r.key, r.label, r.colour, r.meaning, "Yes: never overdue" if r.complete else "No")
-        for r in pack.config.rag
-    ]
-    rows.append((None, "No RAG", "", "No RAG given in the tracker, as text or as a cell colour",
-                 "No"))
-    for row, (key, label, colour, meaning, complete) in enumerate(rows, start=1):
-        pack.text(ws, row, 0, key or "", s.text_centre)
-        ws.write_string(row, 1, label, s.rag[key])
-        ws.write_string(row, 2, colour, s.text_centre)
-        pack.text(ws, row, 3, meaning, s.text)
-        ws.write_string(row, 4, complete, s.text)
-        ws.write_number(row, 5, counts.get(key, 0), s.number)
-        ws.set_row(row, row_height(text_lines(meaning, 46)))
-    note = ("RAG is always shown as a word as well as a colour, so that the pack reads the same "
-            "in black and white and to colour-blind readers.")
-    ws.merge_range(len(rows) + 2, 0, len(rows) + 2, 3, note, s.note)
-    ws.set_row(len(rows) + 2, 26)
     set_up_print(ws, pack)
