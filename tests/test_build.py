@@ -144,9 +144,12 @@ def test_cli_build_exit_codes_and_strict(sample_folder: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Wrote 6 files" in done.stdout
     assert "Traceback" not in done.stderr
-    # a plan that leaves every tracker row's priority unknown: errors, so --strict exits 1
-    config = sample_folder / "config.yaml"
-    config.write_text(config.read_text("utf-8").replace("  - id: P7\n", "  - id: P9\n"), "utf-8")
+    # a tracker row whose priority is in no plan is an error finding: --strict exits 1
+    (sample_folder / "inputs" / "Stray.csv").write_text(
+        "Priority,RAG,Project,Progress update,Lead\n"
+        "9. Reduce waiting lists,Red,Elective recovery,Behind plan,COO\n",
+        encoding="utf-8",
+    )
     done = subprocess.run([*cmd, "--strict"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "error findings (--strict)" in done.stderr

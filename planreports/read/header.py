@@ -50,9 +50,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "id": ("id", "ref", "reference", "planreports id", "row id"),
 }
 
-HEADER_SCAN_ROWS = 30
+HEADER_SCAN_ROWS = 30  # title blocks above the header are rarely longer than this
 # "RAG Key", "Status legend": the heading of a key table, never a tracker column.
-KEY_WORDS = frozenset({"key", "legend", "definition", "definitions", "meaning"})  # title blocks above the header are rarely longer than this
+KEY_WORDS = frozenset({"key", "legend", "definition", "definitions", "meaning"})
 
 
 def normalise(text: object) -> str:

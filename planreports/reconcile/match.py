@@ -44,6 +44,7 @@ class Candidate:
     number: int
     title: str
     aliases: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()  # what a tracker may write as its id ("P1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ def best_match(text: str, candidates: Sequence[Candidate], *, use_number: bool =
         return Match(None, "none")
     lowered = raw.lower()
     for c in candidates:
-        if lowered == c.key.lower():
+        if any(lowered == i.lower() for i in c.ids):
             return Match(c.key, "id", 100.0)
     norm = normalise_title(raw)
     for c in candidates:
@@ -128,14 +129,17 @@ def _number_of(pid: str, index: int) -> int:
 
 def priority_candidates(config: Config) -> list[Candidate]:
     return [
-        Candidate(p.id, _number_of(p.id, i), p.title, (*p.aliases, *([p.short] if p.short else [])))
+        Candidate(
+            p.id, _number_of(p.id, i), p.title, (*p.aliases, *([p.short] if p.short else [])),
+            ids=(p.id,),
+        )
         for i, p in enumerate(config.priorities)
     ]
 
 
 def workstream_candidates(priority: Priority) -> list[Candidate]:
     return [
-        Candidate(w.id or w.title, i + 1, w.title, w.aliases)
+        Candidate(w.id or w.title, i + 1, w.title, w.aliases, ids=(w.id,) if w.id else ())
         for i, w in enumerate(priority.workstreams)
     ]
 
