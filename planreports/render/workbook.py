@@ -47,6 +47,11 @@ def render_workbook(view: PackView, target: Path, template_dir: Path | None = No
     The caller writes to a temporary name and replaces the real file, so a failure here
     never leaves a half-written pack in place of the last good one.
     """
+    config: Any = view.config  # PackView types it loosely to keep model.py import-free
+    try:
+        text = headline(view, template_dir)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"headline template: {exc}") from exc
     workbook = xlsxwriter.Workbook(str(target), {
         # Tracker text is data: never let xlsxwriter turn "=SUM(A1)" into a formula or
         # "+44 1865" into a number.
@@ -56,11 +61,6 @@ def render_workbook(view: PackView, target: Path, template_dir: Path | None = No
         "default_format_properties": {"font_name": FONT, "font_size": 10},
         "default_row_height": ROW_PX,
     })
-    config: Any = view.config  # PackView types it loosely to keep model.py import-free
-    try:
-        text = headline(view, template_dir)
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"headline template: {exc}") from exc
     pack = PackWorkbook(workbook, view)
     workbook.set_properties({
         "title": f"{config.report.title}: {view.title} {config.report.period}",
@@ -420,6 +420,7 @@ def write_sources(pack: PackWorkbook, ws: Worksheet) -> None:
 
 
 def write_rag_key(pack: PackWorkbook, ws: Worksheet) -> None:
+    """The configured statuses with their colours and meanings: the key a reader needs."""
     s = pack.styles
     columns = (("Key", 7), ("Status", 14), ("Colour", 11), ("Meaning", 46),
                ("Counts as complete", 18), ("Items in this pack", 12))

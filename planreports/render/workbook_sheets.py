@@ -245,7 +245,9 @@ def set_up_print(ws: Worksheet, pack: PackWorkbook, repeat: int | None = 0) -> N
 
     def part(text: str) -> str:
         # '&' starts an Excel header code; Excel caps the whole header at 255 characters.
-        return text[:70].replace("&", "&&")
+        if len(text) > 70:
+            text = text[:69].rstrip() + "…"
+        return text.replace("&", "&&")
 
     title = f"{config.report.title}: {pack.view.title}"
     ws.set_landscape()
