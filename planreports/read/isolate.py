@@ -11,8 +11,10 @@ import contextlib
 import multiprocessing
 import os
 import resource
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +29,15 @@ class Crashed:
     reason: str
 
 
-def _child(conn: Connection, func: Callable[..., Any], arg: Any, memory_mb: int) -> None:
+def _child(
+    conn: Connection, func: Callable[..., Any], arg: Any, memory_mb: int, stderr: str
+) -> None:
+    # A native library that aborts prints its own backtrace; keep it for the message, off
+    # the user's terminal.
+    with contextlib.suppress(OSError):
+        fd = os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 2)
+        os.close(fd)
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         # A platform without RLIMIT_AS still gets the time budget.
@@ -69,6 +79,7 @@ def run_isolated(
 ) -> Iterator[tuple[int, Any]]:
     """Yield (index, result or Crashed) for each arg as workers finish."""
     ctx = _context()
+    scratch = tempfile.mkdtemp(prefix="planreports-read-")
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
     pending = list(enumerate(args))
     pending.reverse()
@@ -78,7 +89,10 @@ def run_isolated(
             while pending and len(active) < workers:
                 index, arg = pending.pop()
                 parent, child = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(child, func, arg, memory_mb), daemon=True)
+                log = os.path.join(scratch, f"worker-{index}.stderr")
+                proc = ctx.Process(
+                    target=_child, args=(child, func, arg, memory_mb, log), daemon=True
+                )
                 proc.start()
                 child.close()
                 active[parent] = (index, proc, time.monotonic() + timeout)
@@ -90,10 +104,13 @@ def run_isolated(
                 except (EOFError, OSError):
                     proc.join(5)
                     code = proc.exitcode
+                    said = _first_line(os.path.join(scratch, f"worker-{index}.stderr"))
                     if code is not None and code < 0:
-                        result = Crashed(f"the reader crashed ({_signal_name(code)})")
+                        result = Crashed(f"the reader crashed ({_signal_name(code)}{said})")
                     else:
-                        result = Crashed(f"the reader stopped unexpectedly (exit code {code})")
+                        result = Crashed(
+                            f"the reader stopped unexpectedly (exit code {code}{said})"
+                        )
                 except Exception as exc:  # noqa: BLE001 - an unpicklable result
                     result = Crashed(f"the reader's result could not be returned: {exc}")
                 conn.close()
@@ -111,3 +128,14 @@ def run_isolated(
         for conn, (_index, proc, _deadline) in active.items():
             proc.kill()
             conn.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _first_line(path: str) -> str:
+    """': memory allocation of 48000000000 bytes failed' from a crashed worker's stderr."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            line = handle.readline().strip()
+    except OSError:
+        return ""
+    return f": {line[:200]}" if line else ""

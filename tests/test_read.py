@@ -1,0 +1,215 @@
+"""The read stage on real files written here: layouts, merges, fills, CSV encodings, bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from openpyxl.styles import PatternFill
+
+from planreports.read import read_inputs
+
+SOLID = {
+    "red": PatternFill("solid", fgColor="FFFF0000"),
+    "amber": PatternFill("solid", fgColor="FFFFC000"),
+    "green": PatternFill("solid", fgColor="FF00B050"),
+    "header": PatternFill("solid", fgColor="FFD9E1F2"),
+}
+
+
+def _oxford(path: Path) -> None:
+    """The Oxford Health progress table: title rows, priority merged down, continuation rows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Priorities 1-2"
+    ws["A1"] = "Oxford Health NHS Foundation Trust"
+    ws["A2"] = "Seven Priorities - Progress Updates (Priorities 1-2)"
+    ws.append([])
+    ws.append(["Priority", "RAG", "Project Title", "Progress Update", "Lead"])
+    for cell in ws[4]:
+        cell.fill = SOLID["header"]
+    rows = [
+        ("1. To make care a joint endeavour with patients, families & carers", "Yellow",
+         "Deliver patient involvement and experience (PEI) strategy", "PEI objectives begun.\n\n"
+         "8 of 61 complete.", "Head of PEI"),
+        (None, None, "Deliver the carers strategy", "Strategy launched in Q1.", "?"),
+        ("2. To improve the quality of care by transforming services", "Green",
+         "Deliver Oxfordshire Community Pathway : Locality & Bed Based services (OPD)",
+         "District Nursing workstreams complete.", "Director of Operations"),
+        (None, "Green", None, "Developing neighbourhood working (ILT Phase 2).", None),
+        (None, "Red", None, "Community Hospitals - Consultation planned for May 2018.", None),
+    ]
+    for row in rows:
+        ws.append(list(row))
+    ws.merge_cells("A5:A6")
+    ws.merge_cells("A7:A9")
+    ws["B6"].fill = SOLID["green"]  # RAG by colour only
+    ws["B7"].fill = SOLID["green"]
+    key = wb.create_sheet("RAG Key")
+    key.append(["RAG Key", "Milestone Status"])
+    key.append(["Red", "Milestones delayed"])
+    hidden = wb.create_sheet("Old data")
+    hidden.sheet_state = "hidden"
+    hidden.append(["Priority", "RAG", "Project Title"])
+    hidden.append(["1.", "Red", "Should never be read"])
+    wb.save(path)
+
+
+def _rows(result):  # noqa: ANN001, ANN202
+    return [
+        (r.source.sheet, r.source.cell, r.text("priority")[:2], r.text("workstream")[:24],
+         r.text("rag"), r.rag_fill, r.text("lead"))
+        for r in result.rows
+    ]
+
+
+def test_oxford_layout_title_rows_merged_priority_continuations(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    _oxford(inputs / "Nursing.xlsx")
+    result = read_inputs(inputs)
+    assert _rows(result) == [
+        ("Priorities 1-2", "A5", "1.", "Deliver patient involvem", "Yellow", None, "Head of PEI"),
+        ("Priorities 1-2", "A6", "1.", "Deliver the carers strat", "", "#00B050", "?"),
+        ("Priorities 1-2", "A7", "2.", "Deliver Oxfordshire Comm", "Green", "#00B050",
+         "Director of Operations"),
+        ("Priorities 1-2", "A8", "2.", "Deliver Oxfordshire Comm", "Green", None, ""),
+        ("Priorities 1-2", "A9", "2.", "Deliver Oxfordshire Comm", "Red", None, ""),
+    ]
+    first = result.rows[0]
+    assert first.text("update") == "PEI objectives begun.\n\n8 of 61 complete."
+    assert first.cell_of("update") == "D5"
+    (file,) = result.inputs
+    assert (file.path, file.status, file.format) == ("Nursing.xlsx", "read", "xlsx")
+    assert [(s.name, s.status, s.header_row, s.items) for s in file.sheets] == [
+        ("Priorities 1-2", "read", 4, 5),
+        ("RAG Key", "skipped", None, 0),
+        ("Old data", "skipped", None, 0),
+    ]
+    assert [(f.code, f.sheet) for f in result.findings] == [
+        ("sheet-skipped", "RAG Key"), ("sheet-skipped", "Old data"),
+    ]
+
+
+def test_bht_projects_listed_line_by_line_become_one_item_each(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Corporate objective", "Projects", "Executive lead", "Committee", "RAG"])
+    ws.append([
+        "Improve quality",
+        "BHT Way - always improving:\n- Listening to the patient voice\n"
+        "- Reducing avoidable harm\n- Implementing the outpatient programme",
+        "Chief Nurse\nMedical Director\nChief Operating Officer",
+        "Quality\nQuality\nFinance",
+        "Green\nAmber\nRed",
+    ])
+    wb.save(inputs / "BHT.xlsx")
+    result = read_inputs(inputs)
+    assert [
+        (r.text("workstream"), r.text("lead"), r.text("committee"), r.text("rag"))
+        for r in result.rows
+    ] == [
+        ("Listening to the patient voice", "Chief Nurse", "Quality", "Green"),
+        ("Reducing avoidable harm", "Medical Director", "Quality", "Amber"),
+        ("Implementing the outpatient programme", "Chief Operating Officer", "Finance", "Red"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "bom"),
+    [("cp1252", ",", False), ("utf-8", ";", True), ("utf-8", "\t", False)],
+)
+def test_csv_encodings_and_delimiters(
+    tmp_path: Path, encoding: str, delimiter: str, bom: bool
+) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    lines = [
+        ["Priority", "RAG", "Project Title", "Progress Update", "Lead"],
+        ["5. High performing", "Red", "Cost Improvement Programme",
+         "Delivered £582,164 vs plan of £511,203; forecast below target", "Director of Finance"],
+    ]
+    text = "\r\n".join(delimiter.join(f'"{v}"' for v in row) for row in lines) + "\r\n"
+    data = text.encode(encoding)
+    (inputs / "Finance.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    result = read_inputs(inputs)
+    (row,) = result.rows
+    assert row.text("update").startswith("Delivered £582,164")
+    assert (row.source.sheet, row.source.cell) == ("Finance", "A2")
+
+
+def test_bad_files_become_findings_and_the_run_goes_on(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    _oxford(inputs / "good.xlsx")
+    (inputs / "empty.xlsx").write_bytes(b"")
+    (inputs / "notes.xlsx").write_text("this is not a workbook\n")
+    good = (inputs / "good.xlsx").read_bytes()
+    (inputs / "truncated.xlsx").write_bytes(good[: len(good) // 2])
+    (inputs / "~$good.xlsx").write_bytes(b"lock")  # Office lock file: skipped silently
+    (inputs / ".hidden.csv").write_text("a,b\n")
+    before = {p.name: p.read_bytes() for p in inputs.iterdir()}
+    result = read_inputs(inputs)
+    assert [(i.path, i.status) for i in result.inputs] == [
+        ("empty.xlsx", "failed"), ("good.xlsx", "read"), ("notes.xlsx", "failed"),
+        ("truncated.xlsx", "failed"),
+    ]
+    codes = [(f.code, f.file) for f in result.findings if f.code == "unreadable-file"]
+    assert codes == [("unreadable-file", "empty.xlsx"), ("unreadable-file", "notes.xlsx"),
+                     ("unreadable-file", "truncated.xlsx")]
+    messages = {f.file: f.message for f in result.findings if f.code == "unreadable-file"}
+    assert messages["empty.xlsx"] == "empty.xlsx: the file is empty"
+    assert "not an Excel workbook" in messages["notes.xlsx"]
+    assert "Traceback" not in " ".join(messages.values())
+    assert len(result.rows) == 5
+    assert {p.name: p.read_bytes() for p in inputs.iterdir()} == before  # inputs untouched
+
+
+def test_a_reader_that_aborts_the_interpreter_fails_that_file_alone(tmp_path: Path) -> None:
+    """A shared-strings part claiming two billion entries aborts python-calamine (SIGABRT)."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    _oxford(inputs / "good.xlsx")
+    base = tmp_path / "base.xlsx"
+    wb = xlsxwriter.Workbook(str(base))  # xlsxwriter writes a shared-strings part
+    sheet = wb.add_worksheet()
+    sheet.write_row(0, 0, ["Priority", "RAG", "Project"])
+    sheet.write_row(1, 0, ["1.", "Red", "Carers strategy"])
+    wb.close()
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(inputs / "hostile.xlsx", "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/sharedStrings.xml":
+                data = re.sub(rb'count="\d+" uniqueCount="\d+"',
+                              b'count="2000000000" uniqueCount="2000000000"', data)
+            dst.writestr(info, data)
+    result = read_inputs(inputs, timeout=60)
+    assert [(i.path, i.status) for i in result.inputs] == [
+        ("good.xlsx", "read"), ("hostile.xlsx", "failed")
+    ]
+    (crash,) = [f for f in result.findings if f.code == "unreadable-file"]
+    assert crash.file == "hostile.xlsx"
+    assert crash.message.startswith("hostile.xlsx: the reader crashed (SIGABRT")
+    assert len([r for r in result.rows if r.source.file == "good.xlsx"]) == 5
+
+
+def test_real_excel_dates_survive(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Project", "Status", "Due date"])
+    ws.append(["Deliver New Data Warehouse", "Green", dt.datetime(2018, 3, 31)])
+    ws.append(["Reporting Presentation Layer", "Amber", "Nov 18"])
+    wb.save(inputs / "IT.xlsx")
+    result = read_inputs(inputs)
+    assert [r.values.get("due") for r in result.rows] == [dt.date(2018, 3, 31), "Nov 18"]
+    assert os.path.exists(inputs / "IT.xlsx")
