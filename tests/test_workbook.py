@@ -168,13 +168,29 @@ def test_over_long_text_is_cut_with_a_finding(rendered, book: openpyxl.Workbook)
     assert [(f.code, f.severity, f.file, f.sheet, f.cell, f.priority) for f in findings] == [
         ("text-truncated", "warning", TRACKER, "Progress", "C7", "P2"),
     ]
-    assert "40,000 characters" in findings[0].message
+    assert findings[0].message.endswith("of 40,000")
     update = book["Register"]["J6"].value
     assert len(update) <= 32_767
     assert update.startswith("Slipped. Slipped.")
     assert update.endswith(f"the full text is in {TRACKER}!Progress!C7]")
     quality = [(r[0], r[4], r[5]) for r in rows(book["Data quality"])]
     assert ("text-truncated", "Progress", "C7") in quality
+
+
+def test_text_excel_cannot_hold_is_made_safe(tmp_path: Path) -> None:
+    # 20,000 emoji are 40,000 UTF-16 units, which is what Excel's limit counts; a lone
+    # surrogate is what a CSV decoded with surrogateescape leaves for a stray byte.
+    view = make_view()
+    odd = item("P1", "Caf\udce9 scheme", "G", 40, update="😀" * 20_000)
+    target = tmp_path / "board.xlsx"
+    findings = render_workbook(
+        PackView(view.config, "board", "Trust Board", (odd,), (), ()), target
+    )
+    assert [(f.code, f.cell) for f in findings] == [("text-truncated", "C40")]
+    ws = openpyxl.load_workbook(target)["Register"]
+    assert ws["B3"].value == "Caf\ufffd scheme"
+    assert len(ws["J3"].value.encode("utf-16-le")) // 2 <= 32_767
+    assert ws["J3"].value.startswith("😀😀")
 
 
 def test_rag_cells_are_coloured_and_labelled(book: openpyxl.Workbook) -> None:

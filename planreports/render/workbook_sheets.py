@@ -43,6 +43,7 @@ SEVERITY_TINT = {  # (fill, text): tints light enough for dark text to pass cont
 }
 UNKNOWN_PRIORITY = "Unknown priority"
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def text_on(fill: str) -> str:
@@ -77,7 +78,7 @@ def cell_order(cell: str | None) -> tuple[int, int]:
 
 
 def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 class Styles:
@@ -176,6 +177,10 @@ class PackWorkbook:
     def text(self, ws: Worksheet, row: int, col: int, value: str, fmt: Format | None,
              item: Item | None = None, what: str = "text") -> None:
         """Write tracker text as a string, cut to Excel's cell limit with a finding."""
+        if not value.isascii():
+            # A lone surrogate (a CSV decoded with surrogateescape) cannot be saved as UTF-8
+            # and would fail the whole pack at close; it becomes U+FFFD like any bad byte.
+            value = _SURROGATE.sub("\ufffd", value)
         if len(value) > EXCEL_CELL_LIMIT // 2 and _utf16_len(value) > EXCEL_CELL_LIMIT:
             value = self._truncate(value, item, what)
         if not value:
@@ -190,14 +195,14 @@ class PackWorkbook:
         note = f" … [cut at Excel's limit of 32,767 characters; the full text is in {where}]"
         budget = (EXCEL_CELL_LIMIT - _utf16_len(note)) * 2
         # Cutting the UTF-16 bytes and dropping a half surrogate pair keeps emoji whole.
-        kept = value.encode("utf-16-le")[:budget].decode("utf-16-le", errors="ignore")
+        kept = value.encode("utf-16-le", "surrogatepass")[:budget].decode("utf-16-le", "ignore")
         key = (where, what)
         if key not in self._cut:
             self._cut.add(key)
             self.findings.append(finding(
                 "text-truncated",
-                f"{what} of {len(value):,} characters is longer than an Excel cell holds "
-                f"(32,767); the workbook shows the first {len(kept):,}",
+                f"{what} is longer than an Excel cell holds (32,767 characters); the "
+                f"workbook shows the first {len(kept):,} of {len(value):,}",
                 source=item.source if item else None,
                 priority=item.priority if item else None,
                 workstream=item.workstream if item else None,
