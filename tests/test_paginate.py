@@ -6,13 +6,14 @@ import re
 
 import pytest
 
-from planreports.render.measure import text_width, wrap_lines
+from planreports.render.measure import fit_size, text_width, wrap_lines
 from planreports.render.paginate import (
     CONTINUED,
     MIN_FONT_PT,
     CellMargins,
     paginate_rows,
     row_height,
+    widen_columns,
 )
 
 HEADER = ("Priority", "RAG", "Project", "Progress update", "Lead")
@@ -156,6 +157,7 @@ WRAP_CASES = [
     ("Line one\nLine two", 400.0, 12.0, ("Line one", "Line two")),
     ("a\n\nb", 400.0, 12.0, ("a", "", "b")),
     ("tab\tseparated", 400.0, 12.0, ("tab separated",)),
+    ("Amber ▼\u00a0deteriorated", 90.0, 12.0, ("Amber", "▼\u00a0deteriorated")),
     ("x" * 40, 100.0, 12.0, ("x" * 16, "x" * 16, "x" * 8)),
 ]
 
@@ -181,3 +183,29 @@ def test_greedy_wrap_never_exceeds_width_on_real_text():
         assert all(text_width(line, 10.0) <= width for line in lines)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         assert not any(re.match(r"\s", line) for line in lines)
+
+
+# column texts, widths, expected widths (rounded)
+WIDEN_CASES = [
+    ("fits already", [["Red"], ["Milestones delayed"]], [100.0, 300.0], [100, 300]),
+    ("a long word takes room from the widest column",
+     [["Amber\n▼\u00a0deteriorated"], ["Public consultation still planned"], ["COO"]],
+     [60.0, 300.0, 100.0], [95, 272, 93]),
+    ("nothing to spare", [["deteriorated"], ["consultation"]], [40.0, 40.0], [40, 40]),
+]
+
+
+@pytest.mark.parametrize(("columns", "widths", "expected"), [c[1:] for c in WIDEN_CASES],
+                         ids=[c[0] for c in WIDEN_CASES])
+def test_widen_columns(columns, widths, expected):
+    widened = widen_columns(columns, widths, 12.0)
+    assert [round(w) for w in widened] == expected
+    assert sum(widened) == pytest.approx(sum(widths))
+
+
+def test_fit_size_picks_the_largest_that_fits():
+    text = "\n".join(SENTENCES)
+    assert fit_size(text, 400.0, 1000.0, [16.0, 12.0]) == 16.0
+    assert fit_size(text, 400.0, 200.0, [16.0, 12.0, 10.0]) == 10.0
+    assert fit_size(text, 400.0, 50.0, [16.0, 12.0, 10.0]) is None
+    assert fit_size("a\nb", 400.0, 28.8, [12.0], gap=6.0) is None

@@ -72,7 +72,8 @@ def wrap_lines(text: str, width: float, size: float, bold: bool = False) -> tupl
     lines: list[str] = []
     space = font_metrics(bold).space * size
     for paragraph in _BREAKS.split(text):
-        words = paragraph.replace("\t", " ").split()
+        # Only a plain space breaks: a no-break space (U+00A0) keeps "▼ deteriorated" together.
+        words = [word for word in paragraph.replace("\t", " ").split(" ") if word]
         if not words:
             lines.append("")
             continue
@@ -104,3 +105,22 @@ def text_height(
 ) -> float:
     """Height in points of `text` wrapped to `width` points at `size` pt (no cell margins)."""
     return line_count(text, width, size, bold) * size * spacing
+
+
+def fit_size(
+    text: str,
+    width: float,
+    height: float,
+    sizes: tuple[float, ...] | list[float],
+    bold: bool = False,
+    gap: float = 0.0,
+) -> float | None:
+    """The first of `sizes` at which `text` fits `width` x `height` points, else None.
+
+    `gap` is the space after each paragraph; insets are the caller's to subtract.
+    """
+    gaps = gap * len(_BREAKS.findall(text))
+    for size in sizes:
+        if text_height(text, width, size, bold) + gaps <= height:
+            return size
+    return None
