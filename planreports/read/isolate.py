@@ -8,6 +8,7 @@ catches). A separate process turns that into a failure of that file alone, and u
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import resource
@@ -33,7 +34,8 @@ def _child(
     conn: Connection, func: Callable[..., Any], arg: Any, memory_mb: int, stderr: str
 ) -> None:
     # A native library that aborts prints its own backtrace; keep it for the message, off
-    # the user's terminal.
+    # the user's terminal (and off a test runner's fault handler, which holds its own fd).
+    faulthandler.disable()
     with contextlib.suppress(OSError):
         fd = os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(fd, 2)
