@@ -87,6 +87,15 @@ class Delivery:
     eml: Path | None = None
     subject: str = ""
 
+    @property
+    def pack(self) -> str:
+        """The pack (or lead) name, under the name the CLI's table reads."""
+        return self.name
+
+    @property
+    def eml_path(self) -> Path | None:
+        return self.eml
+
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
@@ -101,6 +110,16 @@ class DeliveryReport:
     def blocked(self) -> bool:
         """A pack was withheld because it holds patient identifiers: the CLI exits 1."""
         return any(d.state == "blocked" for d in self.deliveries)
+
+    @property
+    def lines(self) -> tuple[Delivery, ...]:
+        """The deliveries, one line each, as the CLI prints them."""
+        return self.deliveries
+
+    @property
+    def failed(self) -> tuple[Delivery, ...]:
+        """Recipients that did not get their message (blocked ones aside): the CLI exits 1."""
+        return tuple(d for d in self.problems if d.state != "blocked")
 
     @property
     def problems(self) -> tuple[Delivery, ...]:
@@ -180,8 +199,9 @@ def chase_returns(
     env = _environment(config)
     book = _address_book(config, addresses)
     messages, unaddressed = _chase_messages(config, run, folder, env, book)
+    # `again` also resends a chase whose delivery is unknown: the user asked for another one.
     return _deliver(config, "chase", messages, unaddressed, folder,
-                    dry_run=dry_run, retry_unknown=False, again=again)
+                    dry_run=dry_run, retry_unknown=again, again=again)
 
 
 # --- inputs: config, run.json, templates, leads ------------------------------------------------
@@ -324,10 +344,11 @@ def _blocked_reason(pack: Mapping[str, Any], run: Mapping[str, Any]) -> str:
     reason = str(pack.get("blocked_reason") or "").strip()
     if not reason:
         reason = "patient-identifier" + (f" in {', '.join(cells)}" if cells else "")
-    return (
-        f"pack {pack.get('name')!r} is not emailed: {reason}; board papers must hold no "
-        "patient identifiers: remove them from the tracker and build again"
+    advice = (
+        "; board papers must hold no patient identifiers: remove them from the tracker and "
+        "build again" if "patient-identifier" in reason else ""
     )
+    return f"pack {pack.get('name')!r} is not emailed: {reason}{advice}"
 
 
 def _pack_message(
@@ -436,16 +457,21 @@ def _workstream_lead(config: Config, finding: Mapping[str, Any]) -> tuple[str | 
     return lead, f"{priority.id} {priority.label}", title
 
 
-def _return_template(folder: Path, lead: str) -> Path | None:
-    """The lead's return workbook written by `planreports templates`, matched by name."""
+def _return_template(config: Config, folder: Path, lead: str) -> Path | None:
+    """The lead's return workbook written by `planreports templates`, matched by whole name.
+
+    Never by part of a name: "Director of Nursing" must not get "Deputy Director of Nursing"'s
+    return, which would send one lead's plan lines to another.
+    """
     returns = folder / "returns"
     if not returns.is_dir():
         return None
-    want = slugify(lead)
-    files = sorted(p for p in returns.iterdir() if p.suffix.lower() == ".xlsx" and p.is_file())
-    exact = [p for p in files if slugify(p.stem) == want]
-    near = [p for p in files if want in slugify(p.stem)]
-    return (exact or near or [None])[0]
+    owner = re.sub(r"[^A-Za-z0-9]+", "-", lead).strip("-")  # as planreports.returns names files
+    named = returns / f"Return - {owner} - {config.period_slug}.xlsx"
+    if named.is_file():
+        return named
+    want = {slugify(lead), slugify(f"return {lead} {config.period_slug}")}
+    return next((p for p in sorted(returns.glob("*.xlsx")) if slugify(p.stem) in want), None)
 
 
 def _chase_messages(
@@ -478,7 +504,7 @@ def _chase_messages(
                    else f"{LEADS_FILE} gives {entry!r} for {lead!r}, which is not an address")
             unaddressed.append(Delivery("chase", lead, "", "no-address", why))
             continue
-        template = _return_template(folder, lead)
+        template = _return_template(config, folder, lead)
         attachments = []
         if template is not None:
             attachments.append(_Attachment(
@@ -727,6 +753,8 @@ class _Relay:
                                  ) from exc
             self.drop()
             raise _Temporary(text) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise _Permanent(f"{self.where} cannot take this message: {exc}") from exc
         except smtplib.SMTPResponseException as exc:
             text = f"{exc.smtp_code} {_code_of(exc.smtp_error)}"
             self.drop()

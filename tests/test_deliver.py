@@ -82,7 +82,9 @@ def _write_outputs(folder: Path) -> Path:
             path = out / f"{pack}.{kind}"
             outputs.append({"pack": pack, "kind": kind, "path": path.name,
                             "sha256": _sha256(path)})
-    _workbook(out / "returns" / "head-of-patient-experience.xlsx", "Return")
+    # Named as planreports.returns names them; a deputy's return must never go to the director.
+    _workbook(out / "returns" / "Return - Head-of-Patient-Experience - fy18-q2.xlsx", "Return")
+    _workbook(out / "returns" / "Return - Deputy-Director-of-Nursing - fy18-q2.xlsx", "Return")
     run = {
         "version": 1,
         "period": "FY18 Q2",
@@ -523,8 +525,10 @@ def test_chase_emails_each_lead_once_with_their_return(folder: Path, servers) ->
         "Oxford Health NHS Foundation Trust - Business Plan return - Head of Patient Experience"
         " - FY18 Q2.xlsx",
         XLSX,
-        (folder / "outputs" / SLUG / "returns" / "head-of-patient-experience.xlsx").read_bytes(),
+        (folder / "outputs" / SLUG / "returns"
+         / "Return - Head-of-Patient-Experience - fy18-q2.xlsx").read_bytes(),
     )]
+    assert _attachments(nursing) == []
     nursing_body = nursing.get_body(("plain",)).get_content()
     assert "Deliver patient involvement and experience strategy (no return)" in nursing_body
     assert "Deliver patient involvement and experience strategy (update unchanged)" \
