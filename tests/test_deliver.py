@@ -127,8 +127,10 @@ def _write_outputs(folder: Path) -> Path:
 
 
 def _make_config(folder: Path, port: int, *, send: list[dict] | None = None,
-                 **smtp: Any) -> Config:
+                 organisation: str | None = None, **smtp: Any) -> Config:
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    if organisation:
+        raw["organisation"] = organisation
     raw["outputs"] = {"folder": "outputs", "history": "outputs/history.sqlite"}
     raw["templates"] = {"folder": "templates", "deck": "templates/deck.pptx"}
     raw["email"] = {
@@ -569,3 +571,37 @@ def test_chase_dry_run_with_addresses_given(folder: Path, servers) -> None:
     assert parsed["To"] == "md@example.nhs.uk"
     assert "Deliver Quality Account priorities (no return)" in parsed.get_content()
     assert handler.messages == []
+
+
+# --- the send log and the templates ------------------------------------------------------------
+
+
+def test_send_log_is_versioned_and_a_newer_one_is_refused(folder: Path, servers) -> None:
+    port = free_port()
+    servers(RecordingHandler(), port)
+    config = _make_config(folder, port)
+    send_packs(config)
+    history = folder / "outputs" / "history.sqlite"
+    with sqlite3.connect(history) as db:
+        assert db.execute("SELECT version FROM deliver_schema").fetchall() == [(1,)]
+        db.execute("UPDATE deliver_schema SET version = 99")
+
+    with pytest.raises(DeliveryError, match="schema version 99, newer than this planreports"):
+        send_packs(config)
+
+
+def test_html_body_escapes_what_it_quotes(folder: Path, servers) -> None:
+    port = free_port()
+    servers(RecordingHandler(), port)
+    config = _make_config(folder, port, organisation="Barts & The <London> NHS Trust")
+
+    report = send_packs(config, dry_run=True)
+
+    parsed = _parse(report.deliveries[0].eml.read_bytes())
+    html = parsed.get_body(("html",)).get_content()
+    text = parsed.get_body(("plain",)).get_content()
+    assert "Barts &amp; The &lt;London&gt; NHS Trust" in html and "<London>" not in html
+    assert "Barts & The <London> NHS Trust" in text
+    assert [a for a, _, _ in _attachments(parsed)][0] == (
+        "Barts & The -London- NHS Trust - Trust Board - FY18 Q2.xlsx"
+    )
