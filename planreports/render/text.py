@@ -40,6 +40,9 @@ def summary_context(view: PackView) -> dict[str, Any]:
         rows.append({"key": status.key, "label": status.label, "count": now, "previous": before})
     worst = statuses[0] if statuses else None
     reds = [i for i in view.items if worst is not None and i.rag == worst.key]
+    red_groups: dict[str, int] = {}
+    for item in reds:  # four Red CIP rows are one Red workstream with four parts
+        red_groups[item.workstream] = red_groups.get(item.workstream, 0) + 1
     return {
         "organisation": config.organisation,  # type: ignore[attr-defined]
         "title": config.report.title,  # type: ignore[attr-defined]
@@ -51,6 +54,7 @@ def summary_context(view: PackView) -> dict[str, Any]:
         "no_rag": no_rag,
         "previous_period": previous.period if previous else None,
         "reds": reds,
+        "red_workstreams": [{"title": t, "count": n} for t, n in red_groups.items()],
         "worst_label": worst.label if worst else "",
         "deteriorated": [i for i in view.items if i.trend == "deteriorated"],
         "improved": [i for i in view.items if i.trend == "improved"],
