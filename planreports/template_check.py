@@ -228,7 +228,7 @@ def slide_regions(prs: PresentationType, layout: SlideLayout) -> SlideRegions:
     footer_top = min((box.top for box in low), default=height - 40)
     margin = min(max(title_box.left, 22.0), width * 0.08)
     top = title_box.bottom + 18  # clear of any title bar the artwork draws under the title
-    body = Box(margin, top, width - 2 * margin, footer_top - 6 - top)
+    body = Box(margin, top, width - 2 * margin, footer_top - 14 - top)  # air above footer art
     band = Box(margin, min(footer_top, height - 28), width - 2 * margin, 24)
     footer = furniture.get(PP_PLACEHOLDER.FOOTER)
     number = furniture.get(PP_PLACEHOLDER.SLIDE_NUMBER)

@@ -37,7 +37,8 @@ PARAGRAPH_GAP = 6.0  # points after each paragraph of slide text
 # No-break spaces keep each arrow with its word when a narrow RAG column wraps.
 TREND = {"improved": "▲\u00a0improved", "deteriorated": "▼\u00a0deteriorated",
          "same": "►\u00a0same", "new": "●\u00a0new"}
-_BAD_XML = re.compile(r"[\x00-\x08\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot hold (lone surrogates come from badly decoded CSV files).
+_BAD_XML = re.compile(r"[\x00-\x08\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean(text: object) -> str:
