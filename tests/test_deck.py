@@ -241,7 +241,7 @@ def test_exceptions_hold_red_deteriorated_and_overdue(deck):
     assert set(why) == {"Deliver patient involvement and experience strategy",
                         "Community Hospitals – Consultation"}
     assert why["Community Hospitals – Consultation"].split("\n") == [
-        "Red: Milestones delayed", "Deteriorated (was Amber)", FINDINGS[0].message]
+        "Red: Milestones delayed", "Deteriorated (was Amber)", "Overdue: due 31 Jul 2017"]
 
 
 def test_pack_without_items_says_so(tmp_path):
@@ -384,3 +384,33 @@ def test_pdf_words_stay_on_the_page_and_off_the_footer(pdf_words):
     footer = "Oxford Health NHS Foundation Trust · Business Plan FY18 Q2 · Trust Board"
     allowed = set(footer.split(" "))
     assert {t for t in low if not t.isdigit()} <= allowed
+
+
+def test_render_refuses_a_template_without_titles(tmp_path):
+    from planreports.errors import RenderError
+
+    blank = Presentation()
+    for layout in list(blank.slide_layouts):
+        if layout.name != "Blank":
+            blank.slide_layouts.remove(layout)
+    blank.save(str(tmp_path / "blank.pptx"))
+    with pytest.raises(RenderError, match="no layout has a title placeholder"):
+        render_deck(sample_view(), tmp_path / "blank.pptx", tmp_path / "out.pptx")
+    assert not (tmp_path / "out.pptx").exists()
+
+
+def test_template_script_rebuilds_the_shipped_template(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_deck_template", ROOT / "scripts" / "make_deck_template.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = module.make_template(tmp_path / "deck.pptx")
+    shipped, fresh = Presentation(str(TEMPLATE)), Presentation(str(built))
+    assert [lay.name for lay in fresh.slide_layouts] == [lay.name for lay in
+                                                         shipped.slide_layouts] == [
+        "Title Slide", "Title and Content", "Section Header", "Title Only"]
+    assert (fresh.slide_width, fresh.slide_height) == (shipped.slide_width, shipped.slide_height)
+    assert check_template(built).ok

@@ -474,8 +474,9 @@ def _exceptions(deck: _Deck) -> None:
             why.append(f"Deteriorated (was {before.label})" if before else "Deteriorated")
         src = item.source
         found = overdue.pop((src.file, src.sheet, _row_number(src.cell)), None)
-        if found is not None:
-            why.append(found.message)
+        if found is not None:  # the finding's message names the cell; the notes already do
+            due = item.due
+            why.append(f"Overdue: due {due.day} {due:%b %Y}" if due else found.message)
         if why:
             rag, style = _rag_cell(config, item)
             project = "\n".join(t for t in (item.workstream, item.item) if t)
