@@ -396,15 +396,22 @@ def test_thirty_thousand_rows_in_seconds(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 30
 
 
-@pytest.mark.parametrize(("text", "width", "lines"), [
-    ("", 10, 1),
-    ("Green", 10, 1),
-    ("x" * 100, 58, 2),
-    ("x" * 600, 58, 9),
-    ("one\ntwo\nthree", 58, 3),
+OPD = "Deliver Oxfordshire Community Pathway: Locality & Bed Based services (OPD)"
+
+
+@pytest.mark.parametrize(("text", "width", "scale", "lines"), [
+    ("", 10, 1.0, 1),
+    ("Green", 10, 1.0, 1),
+    ("x" * 100, 58, 1.0, 2),  # one unbroken word breaks mid-word
+    ("x" * 600, 58, 1.0, 10),  # long text: estimated from its length
+    ("one\ntwo\nthree", 58, 1.0, 3),
+    # The Register's bold workstream column, as LibreOffice wraps it (seen in the PDF).
+    (OPD, 24, 0.92, 4),
+    ("Deliver New Data Warehouse", 24, 0.92, 1),
+    ("Deliver patient involvement and experience strategy", 24, 0.92, 3),
 ])
-def test_text_lines(text: str, width: float, lines: int) -> None:
-    assert text_lines(text, width) == lines
+def test_text_lines(text: str, width: float, scale: float, lines: int) -> None:
+    assert text_lines(text, width, scale) == lines
 
 
 @pytest.mark.parametrize(("fill", "ink"), [

@@ -21,6 +21,7 @@ from planreports.errors import RenderError
 from planreports.model import Finding, PackView, PeriodSummary
 from planreports.render.text import headline
 from planreports.render.workbook_sheets import (
+    BOLD_SCALE,
     FONT,
     GRID,
     NHS_DARK_GREY,
@@ -125,7 +126,7 @@ def write_dashboard(pack: PackWorkbook, ws: Worksheet, headline_text: str,
     ws.merge_range(row, 0, row, last_col, "", s.headline)
     pack.text(ws, row, 0, headline_text, s.headline, None, "Headline")
     merged_width = 30 + 10 * last_col
-    ws.set_row(row, row_height(text_lines(headline_text, merged_width * 0.9)) + 6)
+    ws.set_row(row, row_height(text_lines(headline_text, merged_width, 10 / 11)) + 6)
 
     row += 2
     ws.write_string(row, 0, "RAG status by priority", s.section)
@@ -352,7 +353,7 @@ def write_matrix(pack: PackWorkbook, ws: Worksheet) -> None:
     for row, name in enumerate(names, start=1):
         pack.text(ws, row, 0, name, s.text_bold)
         total: dict[str | None, int] = {}
-        lines = text_lines(name, 26)
+        lines = text_lines(name, 26, BOLD_SCALE)
         for col, pid in enumerate(priorities, start=1):
             counts = cells[name].get(pid, {})
             for key, n in counts.items():
@@ -394,7 +395,8 @@ def write_sources(pack: PackWorkbook, ws: Worksheet) -> None:
                 fmt = s.digest if col == 4 else s.text_bold if col == 0 else s.text
                 pack.text(ws, row, col, value, fmt)
             # The digest is one unwrapped 7 pt line; only the other columns set the height.
-            lines = max(text_lines(v, widths[c]) for c, v in enumerate(shown) if c != 4)
+            lines = max(text_lines(v, widths[c], BOLD_SCALE if c == 0 else 1.0)
+                        for c, v in enumerate(shown) if c != 4)
             if sheet is None:
                 for col in range(5, len(SOURCE_COLUMNS)):
                     ws.write_blank(row, col, None, s.text)

@@ -7,6 +7,7 @@ estimated for wrapped text, and the print set-up every sheet uses.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +29,8 @@ EXCEL_CELL_LIMIT = 32_767  # UTF-16 code units, not characters
 MAX_ROW_HEIGHT = 409.0  # points: Excel refuses taller rows
 LINE_HEIGHT = 12.75  # points per line of 10 pt Arial, as Excel lays it out
 CHARS_PER_WIDTH_UNIT = 1.2  # prose in 10 pt Arial is ~6 px a character; a width unit is 7 px
+BOLD_SCALE = 0.92  # bold Arial prose is ~7.5% wider (measured on the seed text)
+SMALL_SCALE = 1.25  # 8 pt text fits 10/8 as many characters
 # Excel runs a typed-in value starting with these as a formula; tracker text must never be one.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 TREND_TEXT = {
@@ -54,12 +57,35 @@ def text_on(fill: str) -> str:
     return "#FFFFFF" if (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) else "#000000"
 
 
-def text_lines(text: str, width: float) -> int:
-    """Lines a wrapped cell of `width` units needs; word wrap wastes a few characters a line."""
-    per_line = max(1, int(width * CHARS_PER_WIDTH_UNIT) - 2)
+@functools.lru_cache(maxsize=8192)  # workstream, lead and committee names repeat row on row
+def text_lines(text: str, width: float, scale: float = 1.0) -> int:
+    """Lines a wrapped cell `width` units wide needs (xlsxwriter cannot autofit wrapped rows).
+
+    `scale` is characters per line relative to 10 pt Arial: BOLD_SCALE, SMALL_SCALE.
+    Short text is word-wrapped as Excel does; long text is estimated from its length, since
+    wrapping every update word by word would cost more than writing the workbook.
+    """
+    per_line = max(1, int(width * CHARS_PER_WIDTH_UNIT * scale))
     if len(text) <= per_line and "\n" not in text:
         return 1
-    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+    if len(text) > 200:
+        per_line = max(1, per_line - 3)  # a line loses about half a word to wrapping
+        return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+    return sum(_wrapped_lines(part, per_line) for part in text.split("\n"))
+
+
+def _wrapped_lines(paragraph: str, per_line: int) -> int:
+    lines, used = 1, 0
+    for word in paragraph.split(" "):
+        if used and used + 1 + len(word) <= per_line:
+            used += 1 + len(word)
+        else:
+            lines += 1 if used else 0
+            used = len(word)
+        while used > per_line:  # a word longer than the line breaks mid-word
+            lines += 1
+            used -= per_line
+    return lines
 
 
 def row_height(lines: int) -> float:
@@ -293,7 +319,9 @@ def write_register(pack: PackWorkbook, ws: Worksheet) -> None:
         (title, fitted_width(by_column[c], lo, hi) if c in by_column else hi)
         for c, (title, lo, hi) in enumerate(REGISTER_COLUMNS)
     ]
-    wrapped = [(c, w) for c, (_, w) in enumerate(columns) if c not in (3, 4, 7)]
+    scales = {1: BOLD_SCALE, 10: SMALL_SCALE}
+    wrapped = [(c, w, scales.get(c, 1.0)) for c, (_, w) in enumerate(columns)
+               if c not in (3, 4, 7)]
     pack.header_row(ws, columns)
     ws.outline_settings(True, False, True, False)  # heading rows sit above their items
     last = len(REGISTER_COLUMNS) - 1
@@ -311,10 +339,10 @@ def write_register(pack: PackWorkbook, ws: Worksheet) -> None:
             values = (label, item.workstream, item.item, "", "", item.lead, item.committee, "",
                       item.milestone, item.update, str(item.source))
             lines = 1
-            for col, width in wrapped:
+            for col, width, scale in wrapped:
                 value = values[col]
                 if len(value) > 8:
-                    lines = max(lines, text_lines(value, width))
+                    lines = max(lines, text_lines(value, width, scale))
             text(ws, row, 0, label, s.text)
             text(ws, row, 1, item.workstream, s.text_bold, item, "Workstream")
             text(ws, row, 2, item.item, s.text, item, "Item")
@@ -412,7 +440,8 @@ def write_exceptions(pack: PackWorkbook, ws: Worksheet) -> None:
             else:
                 fmt = s.text_small if col == 8 else s.text_bold if col == 0 else s.text
                 pack.text(ws, row, col, value, fmt, item, EXCEPTION_COLUMNS[col][0])
-        lines = max(text_lines(v, widths[c]) for c, v in enumerate(values))
+        scales = {0: BOLD_SCALE, 8: SMALL_SCALE}
+        lines = max(text_lines(v, widths[c], scales.get(c, 1.0)) for c, v in enumerate(values))
         ws.set_row(row, row_height(lines))
     if not rows:
         ws.merge_range(1, 0, 1, len(EXCEPTION_COLUMNS) - 1,
