@@ -19,11 +19,11 @@ check: $(STAMP)
 	$(BIN)/planreports check -c config.yaml
 
 test: $(STAMP)
-	$(BIN)/ruff check planreports tests scripts benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check planreports tests scripts benchmarks
+	$(BIN)/ruff check .
 
 samples: $(STAMP)
 	$(BIN)/python scripts/make_sample_inputs.py
