@@ -346,14 +346,14 @@ def write_matrix(pack: PackWorkbook, ws: Worksheet) -> None:
         key = item.priority if item.priority in priorities else None
         counts = per_priority.setdefault(key, {})
         counts[item.rag] = counts.get(item.rag, 0) + 1
-    columns = [(dimension, 26.0)] + [(pack.label_of(p), 15.0) for p in priorities]
+    columns = [(dimension, 30.0)] + [(pack.label_of(p), 15.0) for p in priorities]
     columns.append(("Total", 18.0))
     pack.header_row(ws, columns)
     names = sorted(cells, key=lambda n: (n == "(not given)", n.casefold()))
     for row, name in enumerate(names, start=1):
         pack.text(ws, row, 0, name, s.text_bold)
         total: dict[str | None, int] = {}
-        lines = text_lines(name, 26, BOLD_SCALE)
+        lines = text_lines(name, 30, BOLD_SCALE)
         for col, pid in enumerate(priorities, start=1):
             counts = cells[name].get(pid, {})
             for key, n in counts.items():

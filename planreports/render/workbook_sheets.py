@@ -414,10 +414,14 @@ EXCEPTION_COLUMNS = (
 
 
 def write_exceptions(pack: PackWorkbook, ws: Worksheet) -> None:
+    """Red, deteriorated and overdue items, each with the reason it is an exception."""
     s = pack.styles
-    pack.header_row(ws, EXCEPTION_COLUMNS)
     rows = exception_reasons(pack)
-    widths = [w for _, w in EXCEPTION_COLUMNS]
+    columns = list(EXCEPTION_COLUMNS)
+    sub_items = [item.item for item, _, _ in rows if item is not None]
+    columns[3] = ("Item", fitted_width(sub_items, 6, EXCEPTION_COLUMNS[3][1]))
+    pack.header_row(ws, columns)
+    widths = [w for _, w in columns]
     for row, (item, overdue, why) in enumerate(rows, start=1):
         if item is not None:
             values = (why, pack.label_of(item.priority), item.workstream, item.item, "",
@@ -467,6 +471,7 @@ def sorted_findings(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def write_data_quality(pack: PackWorkbook, ws: Worksheet, findings: Sequence[Finding]) -> None:
+    """Every finding, worst first, with the file, sheet and cell it points at."""
     s = pack.styles
     pack.header_row(ws, QUALITY_COLUMNS)
     widths = [w for _, w in QUALITY_COLUMNS]
