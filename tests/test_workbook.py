@@ -366,6 +366,11 @@ def test_committee_pack_carries_its_title(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(target)
     assert book["Dashboard"]["A2"].value == "Business Plan: Quality Committee"
     assert book["Register"].oddHeader.center.text == "&BBusiness Plan: Quality Committee"
+    # Only the priorities the committee's items fall under, not seven rows of dashes.
+    labels = [r[0] for r in book["Dashboard"].iter_rows(min_row=13, max_row=17, max_col=1,
+                                                        values_only=True)]
+    assert labels == ["Joint endeavour", "Transforming services", "High performing",
+                      "Unknown priority", "Total"]
 
 
 def test_same_view_gives_the_same_bytes(tmp_path: Path) -> None:

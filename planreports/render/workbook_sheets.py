@@ -250,8 +250,12 @@ class PackWorkbook:
         """RAG counts per configured priority, in config order, then unknown ones together."""
         counts = self.view.counts()
         known = [p.id for p in self.config.priorities]
+        # The board sees every priority, an empty one included (a gap is news); a committee
+        # pack sees only the priorities it oversees.
+        pack = self.config.pack(self.view.name)
+        shown = [pid for pid in known if pid in counts] if pack and pack.committees else known
         out: list[tuple[str | None, dict[str | None, int]]] = [
-            (pid, dict(counts.get(pid, {}))) for pid in known
+            (pid, dict(counts.get(pid, {}))) for pid in shown
         ]
         unknown: dict[str | None, int] = {}
         for pid, by_rag in counts.items():
