@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from planreports.findings import finding
 from planreports.model import Finding, Row, SheetReport, Source
-from planreports.read.grid import SheetGrid, cell_name
+from planreports.read.grid import SheetGrid, cell_name, column_letter
 from planreports.read.header import Header
 
 HIERARCHY = ("priority", "workstream")
@@ -114,6 +114,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     merged = _merged_lookup(grid)
     columns = dict(header.columns)
     first_col = min([*columns.values(), *header.extras.keys()])
+    known_columns = set(columns.values()) | set(header.extras)
     current: dict[str, object] = {}
     rows: list[Row] = []
     findings: list[Finding] = []
@@ -140,6 +141,13 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             (label, as_text(_value(grid, r, c)))
             for c, label in header.extras.items()
             if as_text(_value(grid, r, c))
+        )
+        # A note typed in a column with no header is still the lead's text: keep it.
+        row_values = grid.values[r] if r < len(grid.values) else []
+        extras += tuple(
+            (f"Column {column_letter(c)}", as_text(v))
+            for c, v in enumerate(row_values)
+            if c not in known_columns and as_text(v) and (r, c) not in merged
         )
         fill = grid.fills.get((r, columns["rag"])) if "rag" in columns else None
         own = set(values) - inherited
