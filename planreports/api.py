@@ -15,6 +15,7 @@ from planreports.errors import InputError, PlanreportsError, RenderError, UsageE
 from planreports.model import Finding, InputFile, Item, Output, PackView
 from planreports.outputs import write_atomic, write_json_atomic
 from planreports.packs import order_items, sort_findings, view_for
+from planreports.reconcile.accounting import SheetAccount, account
 
 Progress = Callable[[str, str], None]  # (stage, detail)
 
@@ -48,6 +49,7 @@ class Run:
     previous_period: str | None = None
     rows_dropped: int = 0
     notes: tuple[str, ...] = field(default=())  # e.g. a file saved beside a locked one
+    accounts: tuple[SheetAccount, ...] = ()
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -64,6 +66,7 @@ class Run:
 
     def manifest(self) -> dict:
         """run.json: the contract's keys, then additions (packs, accounting)."""
+        accounting = {(a.file, a.sheet): a.as_dict() for a in self.accounts}
         return {
             "version": __version__,
             "period": self.config.report.period,
@@ -86,6 +89,7 @@ class Run:
                             "rows": s.rows,
                             "sections": s.sections,
                             "reason": s.reason,
+                            "accounting": accounting.get((i.path, s.name)),
                         }
                         for s in i.sheets
                     ],
@@ -148,6 +152,7 @@ class Run:
                 "section_rows": sum(s.sections for i in self.inputs for s in i.sheets),
                 "items": len(self.items),
                 "duplicates_dropped": self.rows_dropped,
+                "unaccounted": sum(a.unaccounted for a in self.accounts),
             },
         }
 
@@ -204,7 +209,8 @@ def _read_and_reconcile(
         summaries = history.summaries(engine, config.report.period, config.report.as_of)
         previous = prev.period if prev else None
         engine.dispose()
-    findings = sort_findings([*read.findings, *rec.findings, *trend_findings])
+    accounts, lost = account(read.inputs, items, rec.findings)
+    findings = sort_findings([*read.findings, *rec.findings, *trend_findings, *lost])
     views = tuple(
         PackResult(view_for(config, pack, items, findings, read.inputs, summaries, gone))
         for pack in config.packs
@@ -217,6 +223,7 @@ def _read_and_reconcile(
         packs=views,
         previous_period=previous,
         rows_dropped=rec.dropped,
+        accounts=tuple(accounts),
     )
 
 
@@ -293,6 +300,7 @@ def build(
         previous_period=run.previous_period,
         rows_dropped=run.rows_dropped,
         notes=tuple(notes),
+        accounts=run.accounts,
     )
     write_json_atomic(out_dir / "run.json", run.manifest())
     engine = history.engine_for(config.history_url)

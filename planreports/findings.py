@@ -78,6 +78,11 @@ CATALOGUE: dict[str, Code] = {
             "text that looks like an NHS number; such a pack is not emailed",
         ),
         Code("text-truncated", "warning", "cell text over Excel's 32,767-character limit"),
+        Code(
+            "row-unaccounted",
+            "error",
+            "a row neither kept as an item nor named by a finding (a fault in planreports)",
+        ),
     )
 }
 
