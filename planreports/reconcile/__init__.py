@@ -266,12 +266,14 @@ def reconcile(rows: Sequence[Row], config: Config) -> Reconciled:
     seen: dict[tuple, Item] = {}
     dropped = 0
     for row in rows:
+        before = len(r.findings)
         item = r.item(row)
         key = (item.priority, item.workstream.lower(), item.item.lower(), item.rag,
                " ".join(item.update.lower().split()))
         first = seen.get(key)
         if first is not None and item.update:
             dropped += 1
+            del r.findings[before:]  # the copy's own findings would only repeat the first's
             r.add(finding(
                 "duplicate-item",
                 f"{where(row.source.file, row.source.sheet, row.source.cell)}: "
