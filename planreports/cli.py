@@ -11,12 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from planreports import api
 from planreports.errors import PlanreportsError
+from planreports.model import SEVERITY_ORDER
 
 app = typer.Typer(
     help="NHS business-plan trackers in; Excel summary, PowerPoint board packs and email out.",
@@ -24,7 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (a log, CI) gets room for messages instead of a squeezed 80-column table.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _debug = False
 
@@ -58,6 +61,16 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             err.print("interrupted; outputs already written are complete, others untouched")
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+            raise
+        except Exception as exc:  # a fault in planreports itself: one line, details on --debug
+            if _debug:
+                raise
+            err.print(
+                f"[bold red]error:[/] internal error: {type(exc).__name__}: {exc} (a fault in "
+                "planreports, not in your files; run with --debug and report it)"
+            )
+            raise typer.Exit(1) from None
 
     return wrapper
 
@@ -88,22 +101,31 @@ def _progress() -> tuple[api.Progress | None, Callable[[], None]]:
 
 
 def _print_findings(run: api.Run) -> None:
+    """Findings grouped by file (plan-level ones last), worst first, then counts by code."""
     if not run.findings:
         out.print("No findings.")
         return
-    table = Table(title="Findings", show_lines=False, expand=False)
-    for column in ("severity", "code", "where", "message"):
-        table.add_column(column, overflow="fold")
-    by_file = sorted(
-        run.findings, key=lambda f: (f.file is None, f.file or "", f.severity != "error")
-    )
-    for f in by_file:
-        place = "!".join(x for x in (f.file, f.sheet, f.cell) if x) or "(plan)"
-        table.add_row(f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.code, place, f.message)
-    out.print(table)
-    counts = Counter((f.severity, f.code) for f in run.findings)
-    summary = ", ".join(f"{n} {code}" for (_, code), n in sorted(counts.items()))
-    out.print(f"{len(run.findings)} findings: {summary}")
+    groups: dict[str, list] = {}
+    for f in run.findings:
+        groups.setdefault(f.file or "", []).append(f)
+    order = sorted(groups, key=lambda name: (name == "", name.lower()))
+    for name in order:
+        table = Table(
+            title=name or "The plan (config.yaml)", title_justify="left", show_lines=False,
+            expand=False, title_style="bold",
+        )
+        for column, width in (("severity", 8), ("code", 20), ("where", 14), ("message", None)):
+            table.add_column(column, overflow="fold", min_width=width)
+        for f in sorted(groups[name], key=lambda f: (SEVERITY_ORDER[f.severity], f.code)):
+            place = "!".join(x for x in (f.sheet, f.cell) if x) or "-"
+            table.add_row(
+                f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.code, place, f.message
+            )
+        out.print(table)
+    counts = Counter((SEVERITY_ORDER[f.severity], f.severity, f.code) for f in run.findings)
+    out.print(f"{len(run.findings)} findings:")
+    for (_, severity, code), n in sorted(counts.items()):
+        out.print(f"  {n:>4}  [{SEVERITY_STYLE[severity]}]{severity:<8}[/] {code}")
 
 
 def _print_counts(run: api.Run) -> None:
