@@ -12,7 +12,7 @@ from pathlib import Path
 from planreports import __version__
 from planreports.config import Config, load_config
 from planreports.errors import InputError, PlanreportsError, RenderError, UsageError
-from planreports.model import Finding, InputFile, Item, Output, PackView
+from planreports.model import Finding, InputFile, Item, Output, PackView, PeriodSummary
 from planreports.outputs import write_atomic, write_json_atomic
 from planreports.packs import order_items, sort_findings, view_for
 from planreports.reconcile.accounting import SheetAccount, account
@@ -47,6 +47,7 @@ class Run:
     outputs: tuple[Output, ...] = ()
     out_dir: Path | None = None
     previous_period: str | None = None
+    no_longer_reported: tuple[Item, ...] = ()  # last period's items that no tracker reports now
     rows_dropped: int = 0
     notes: tuple[str, ...] = field(default=())  # e.g. a file saved beside a locked one
     accounts: tuple[SheetAccount, ...] = ()
@@ -73,6 +74,12 @@ class Run:
             "as_of": self.config.report.as_of.isoformat(),
             "organisation": self.config.organisation,
             "previous_period": self.previous_period,
+            "no_longer_reported": [
+                {"priority": it.priority, "workstream": it.workstream, "item": it.item,
+                 "rag": it.rag, "source": {"file": it.source.file, "sheet": it.source.sheet,
+                                           "cell": it.source.cell}}
+                for it in self.no_longer_reported
+            ],
             "inputs": [
                 {
                     "path": i.path,
@@ -200,19 +207,26 @@ def _read_and_reconcile(
     previous = None
     trend_findings: list[Finding] = []
     gone: tuple[Item, ...] = ()
-    summaries = []
+    summaries: dict[str, list[PeriodSummary]] = {}
     db_file = config.history_url.removeprefix("sqlite:///")
     if history_write or not config.history_url.startswith("sqlite:///") or Path(db_file).exists():
         engine = history.engine_for(config.history_url)
         prev = history.load_previous(engine, config.report.period, config.report.as_of)
         items, trend_findings, gone = history.apply_trends(config, items, prev)
-        summaries = history.summaries(engine, config.report.period, config.report.as_of)
+        summaries = {
+            p.name: history.summaries(
+                engine, config.report.period, config.report.as_of, committees=p.committees
+            )
+            for p in config.packs
+        }
         previous = prev.period if prev else None
         engine.dispose()
     accounts, lost = account(read.inputs, items, rec.findings)
     findings = sort_findings([*read.findings, *rec.findings, *trend_findings, *lost])
     views = tuple(
-        PackResult(view_for(config, pack, items, findings, read.inputs, summaries, gone))
+        PackResult(view_for(
+            config, pack, items, findings, read.inputs, summaries.get(pack.name, ()), gone
+        ))
         for pack in config.packs
     )
     return Run(
@@ -222,6 +236,7 @@ def _read_and_reconcile(
         findings=findings,
         packs=views,
         previous_period=previous,
+        no_longer_reported=gone,
         rows_dropped=rec.dropped,
         accounts=tuple(accounts),
     )
@@ -298,13 +313,16 @@ def build(
         outputs=tuple(outputs),
         out_dir=out_dir,
         previous_period=run.previous_period,
+        no_longer_reported=run.no_longer_reported,
         rows_dropped=run.rows_dropped,
         notes=tuple(notes),
         accounts=run.accounts,
     )
     write_json_atomic(out_dir / "run.json", run.manifest())
     engine = history.engine_for(config.history_url)
-    history.record(engine, config.report.period, config.report.as_of, run.items, run.findings)
+    history.record(
+        engine, config.report.period, config.report.as_of, run.items, run.findings, config
+    )
     engine.dispose()
     return run
 
@@ -359,22 +377,30 @@ def init(folder: Path) -> list[Path]:
     return made
 
 
-def templates(config_path: str | Path, *, by: str = "lead") -> list[Path]:
-    """Write one pre-filled return workbook per lead (or directorate) for the next period."""
+def templates(
+    config_path: str | Path,
+    *,
+    by: str = "lead",
+    period: str | None = None,
+    as_of: dt.date | None = None,
+) -> list[Path]:
+    """Write one pre-filled return workbook per lead (or directorate) for the report period.
+
+    'Last' on each return is the latest period recorded before this one, so the templates
+    for a period can be written before or after that period is built.
+    """
     from planreports import history
     from planreports.returns import write_returns
 
     if by not in {"lead", "directorate"}:
         raise UsageError(f"--by must be 'lead' or 'directorate', not {by!r}")
-    config = load_config(config_path)
-    last: dict[tuple[str | None, str], Item] = {}
+    config = _load(config_path, period=period, as_of=as_of)
+    last: list[Item] = []
     db_file = config.history_url.removeprefix("sqlite:///")
     if not config.history_url.startswith("sqlite:///") or Path(db_file).exists():
         engine = history.engine_for(config.history_url)
-        latest = history.latest_snapshot(engine, config.report.as_of)
+        last = history.latest_snapshot(engine, config.report.period, config.report.as_of)
         engine.dispose()
-        for item in latest:
-            last.setdefault((item.priority, item.workstream), item)
     return write_returns(config, last, by=by)
 
 

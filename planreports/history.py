@@ -2,21 +2,28 @@
 
 SQLite file by default, any SQLAlchemy URL (e.g. postgresql://...) for a PMO that shares
 history. The schema is created and versioned by the tool. The previous period is the snapshot
-with the latest `as_of` before this one; rebuilding a period replaces that period only.
+with the latest `as_of` before this one; rebuilding a period replaces that period only. The
+pairing of items across periods is pure logic and lives in `planreports.trends`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import importlib.util
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from planreports.config import Config
-from planreports.findings import finding
+from planreports.errors import PlanreportsError
 from planreports.model import Finding, Item, PeriodSummary, Source
+from planreports.trends import Previous, apply_trends, match_keys
+
+__all__ = [
+    "Previous", "apply_trends", "engine_for", "latest_snapshot", "load_previous", "match_keys",
+    "record", "summaries",
+]
 
 SCHEMA_VERSION = 1
 metadata = sa.MetaData()
@@ -58,57 +65,50 @@ snapshot_findings = sa.Table(
 )
 
 
-@dataclass(frozen=True)
-class Previous:
-    """The previous period's snapshot: its label, date and items keyed for matching."""
-
-    period: str
-    as_of: dt.date
-    items: dict[str, Item]
+def _driver_url(url: str) -> sa.URL:
+    """The URL with a driver that is installed: `postgresql://` means psycopg2 to SQLAlchemy,
+    but psycopg (v3) is the one a PMO is likelier to have, so it stands in when it is alone."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise PlanreportsError(f"the history database URL {url!r} is not a database URL") from exc
+    if parsed.drivername in {"postgresql", "postgres"}:
+        has = importlib.util.find_spec
+        if has("psycopg2") is None and has("psycopg") is not None:
+            parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def engine_for(url: str) -> sa.Engine:
     """An engine with the schema in place (created, or checked against this version)."""
-    if url.startswith("sqlite:///"):
-        from pathlib import Path
-
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        version = conn.execute(sa.select(schema_table.c.version)).scalar()
-        if version is None:
-            conn.execute(schema_table.insert().values(version=SCHEMA_VERSION))
-        elif version > SCHEMA_VERSION:
-            from planreports.errors import PlanreportsError
-
-            raise PlanreportsError(
-                f"the history database is schema version {version}, newer than this "
-                f"planreports ({SCHEMA_VERSION}); upgrade planreports"
-            )
-    return engine
-
-
-def match_keys(items: Sequence[Item]) -> list[str]:
-    """Keys that pair an item with last period's: stable id, else priority/workstream/item.
-
-    Several rows under one workstream (continuation rows) are told apart by their order.
-    """
-    seen: dict[str, int] = defaultdict(int)
-    keys = []
-    for item in items:
-        stable = dict(item.extras).get("planreports id") or dict(item.extras).get("id")
-        base = (
-            f"id:{stable}"
-            if stable
-            else "|".join(
-                (item.priority or "-", " ".join(item.workstream.lower().split()),
-                 " ".join(item.item.lower().split()))
-            )
+    parsed = _driver_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = sa.create_engine(parsed)
+    except ModuleNotFoundError as exc:
+        raise PlanreportsError(
+            f"the history database {shown} needs the Python driver '{exc.name}': "
+            f"pip install it beside planreports"
+        ) from exc
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            version = conn.execute(sa.select(schema_table.c.version)).scalar()
+            if version is None:
+                conn.execute(schema_table.insert().values(version=SCHEMA_VERSION))
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise PlanreportsError(f"cannot open the history database {shown}: {reason}") from exc
+    if version is not None and version > SCHEMA_VERSION:
+        engine.dispose()
+        raise PlanreportsError(
+            f"the history database is schema version {version}, newer than this "
+            f"planreports ({SCHEMA_VERSION}); upgrade planreports"
         )
-        keys.append(f"{base}#{seen[base]}")
-        seen[base] += 1
-    return keys
+    return engine
 
 
 def _items_of(conn: sa.Connection, period: str) -> dict[str, Item]:
@@ -142,22 +142,33 @@ def load_previous(engine: sa.Engine, period: str, as_of: dt.date) -> Previous | 
         return Previous(period=row.period, as_of=row.as_of, items=_items_of(conn, row.period))
 
 
-def latest_snapshot(engine: sa.Engine, as_of: dt.date) -> list[Item]:
-    """The items of the latest snapshot on or before `as_of` (what a return shows as 'last')."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(snapshots.c.period)
-            .where(snapshots.c.as_of <= as_of)
-            .order_by(snapshots.c.as_of.desc())
-            .limit(1)
-        ).first()
-        return list(_items_of(conn, row.period).values()) if row else []
+def latest_snapshot(engine: sa.Engine, period: str, as_of: dt.date) -> list[Item]:
+    """The items of the previous period to `period` (what a return shows as 'last')."""
+    previous = load_previous(engine, period, as_of)
+    return list(previous.items.values()) if previous else []
 
 
 def summaries(
-    engine: sa.Engine, period: str, as_of: dt.date, limit: int = 8
+    engine: sa.Engine,
+    period: str,
+    as_of: dt.date,
+    limit: int = 8,
+    committees: Sequence[str] = (),
 ) -> list[PeriodSummary]:
-    """RAG counts of up to `limit` earlier periods, oldest first, for RAG-over-time charts."""
+    """RAG counts of up to `limit` earlier periods, oldest first, for RAG-over-time charts.
+
+    A committee pack counts only its committees' items, as its own current counts do
+    (compared as `planreports.packs.in_pack` compares them: trimmed, case-insensitive).
+    """
+    item_filter = [snapshot_items.c.period == sa.bindparam("p")]
+    if committees:
+        wanted = sorted({c.strip().lower() for c in committees})
+        item_filter.append(sa.func.lower(sa.func.trim(snapshot_items.c.committee)).in_(wanted))
+    counting = (
+        sa.select(snapshot_items.c.rag, sa.func.count())
+        .where(*item_filter)
+        .group_by(snapshot_items.c.rag)
+    )
     with engine.connect() as conn:
         periods = conn.execute(
             sa.select(snapshots.c.period, snapshots.c.as_of)
@@ -167,53 +178,11 @@ def summaries(
         ).all()
         out = []
         for p in reversed(periods):
-            counts: dict[str | None, int] = {}
-            for rag, n in conn.execute(
-                sa.select(snapshot_items.c.rag, sa.func.count())
-                .where(snapshot_items.c.period == p.period)
-                .group_by(snapshot_items.c.rag)
-            ):
-                counts[rag] = n
+            counts: dict[str | None, int] = {
+                rag: n for rag, n in conn.execute(counting, {"p": p.period})
+            }
             out.append(PeriodSummary(period=p.period, as_of=p.as_of, counts=counts))
     return out
-
-
-def apply_trends(
-    config: Config, items: Sequence[Item], previous: Previous | None
-) -> tuple[tuple[Item, ...], list[Finding], tuple[Item, ...]]:
-    """Items with previous_rag and trend; stale/moved findings; last period's items now gone."""
-    if previous is None:
-        return tuple(items), [], ()
-    rank = {s.key: i for i, s in enumerate(config.rag)}  # worst first: higher is better
-    out: list[Item] = []
-    findings: list[Finding] = []
-    keys = match_keys(items)
-    for key, item in zip(keys, items, strict=True):
-        before = previous.items.get(key)
-        if before is None:
-            out.append(replace(item, trend="new"))
-            continue
-        trend = "same"
-        if item.rag in rank and before.rag in rank and item.rag != before.rag:
-            trend = "improved" if rank[item.rag] > rank[before.rag] else "deteriorated"
-            was = config.rag_status(before.rag)
-            now = config.rag_status(item.rag)
-            findings.append(finding(
-                f"rag-{trend}",
-                f"{item.source}: '{item.workstream}' moved from {was.label if was else before.rag}"
-                f" in {previous.period} to {now.label if now else item.rag}",
-                source=item.source, priority=item.priority, workstream=item.workstream,
-            ))
-        if item.update and " ".join(item.update.split()) == " ".join(before.update.split()):
-            findings.append(finding(
-                "stale-update",
-                f"{item.source}: the update for '{item.workstream}' is word for word the same "
-                f"as in {previous.period}",
-                source=item.source, priority=item.priority, workstream=item.workstream,
-            ))
-        out.append(replace(item, previous_rag=before.rag, trend=trend))
-    gone = tuple(v for k, v in previous.items.items() if k not in set(keys))
-    return tuple(out), findings, gone
 
 
 def record(
@@ -222,9 +191,12 @@ def record(
     as_of: dt.date,
     items: Sequence[Item],
     findings: Sequence[Finding],
+    config: Config | None = None,
 ) -> None:
-    """Replace this period's snapshot with these items and findings, in one transaction."""
-    keys = match_keys(items)
+    """Replace this period's snapshot with these items and findings, in one transaction.
+
+    Pass the run's config so configured workstreams are keyed by their stable id."""
+    keys = match_keys(items, config)
     with engine.begin() as conn:
         for table in (snapshot_items, snapshot_findings):
             conn.execute(table.delete().where(table.c.period == period))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,33 +24,66 @@ from planreports.reconcile.match import stable_id
 ID_HEADER = "Planreports ID"
 
 
+# Excel holds 32,767 characters in a cell; last period's updates joined stay well inside it.
+LAST_UPDATE_LIMIT = 30_000
+
+
 @dataclass(frozen=True, slots=True)
 class ReturnRow:
+    """One workstream on a lead's return, with what last period said about it."""
+
     priority: Priority
     workstream: Workstream
     owner: str
-    last: Item | None
+    last_rag: str | None = None  # config key: the worst of last period's rows
+    last_update: str = ""  # every row's update, in sheet order
+    directorate: str = ""
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "unassigned"
 
 
+def _last_of(
+    config: Config, items: Sequence[Item]
+) -> dict[tuple[str | None, str], tuple[str | None, str, str]]:
+    """(priority, workstream) -> (worst RAG, updates, directorate) of last period's rows.
+
+    A workstream reported in four parts (one per directorate) shows all four updates and its
+    worst RAG, never just the first part's."""
+    rank = {s.key: i for i, s in enumerate(config.rag)}  # worst first
+    grouped: dict[tuple[str | None, str], list[Item]] = defaultdict(list)
+    for item in items:
+        grouped[(item.priority, item.workstream)].append(item)
+    out: dict[tuple[str | None, str], tuple[str | None, str, str]] = {}
+    for key, group in grouped.items():
+        rags = [i.rag for i in group if i.rag in rank]
+        updates = [i.update.strip() for i in group if i.update.strip()]
+        text = "\n\n".join(updates)
+        if len(text) > LAST_UPDATE_LIMIT:
+            text = text[: LAST_UPDATE_LIMIT - 1] + "\u2026"
+        out[key] = (
+            min(rags, key=rank.__getitem__) if rags else None,
+            text,
+            next((i.directorate for i in group if i.directorate), ""),
+        )
+    return out
+
+
 def plan_rows(
-    config: Config, last_items: dict[tuple[str | None, str], Item], by: str = "lead"
+    config: Config, last_items: Sequence[Item] = (), by: str = "lead"
 ) -> dict[str, list[ReturnRow]]:
-    """Owner (lead or directorate) -> their workstreams, in plan order."""
+    """Owner (lead or directorate) -> their workstreams in plan order, with last period's."""
+    last = _last_of(config, last_items)
     owners: dict[str, list[ReturnRow]] = defaultdict(list)
     for priority in config.priorities:
         for ws in priority.workstreams:
+            rag, update, directorate = last.get((priority.id, ws.title), (None, "", ""))
             if by == "directorate":
-                last = last_items.get((priority.id, ws.title))
-                owner = (last.directorate if last else "") or "Unassigned"
+                owner = directorate or "Unassigned"
             else:
                 owner = ws.lead or priority.lead or "Unassigned"
-            owners[owner].append(
-                ReturnRow(priority, ws, owner, last_items.get((priority.id, ws.title)))
-            )
+            owners[owner].append(ReturnRow(priority, ws, owner, rag, update, directorate))
     return dict(owners)
 
 
@@ -84,11 +118,11 @@ def write_return(config: Config, owner: str, rows: list[ReturnRow], target: Path
     ws.set_column(8, 8, 14, None, {"hidden": True})
     for i, row in enumerate(rows):
         r = header_row + 1 + i
-        last_rag = config.rag_status(row.last.rag).label if row.last and row.last.rag else ""
+        status = config.rag_status(row.last_rag)
         ws.write_string(r, 0, f"{row.priority.id}. {row.priority.title}", locked)
         ws.write_string(r, 1, row.workstream.title, locked)
-        ws.write_string(r, 2, last_rag, locked)
-        ws.write_string(r, 3, row.last.update if row.last else "", locked)
+        ws.write_string(r, 2, status.label if status else "", locked)
+        ws.write_string(r, 3, row.last_update, locked)
         ws.write_blank(r, 4, None, entry)
         ws.write_blank(r, 5, None, entry)
         ws.write_string(r, 6, row.owner if row.owner != "Unassigned" else "", entry)
@@ -129,7 +163,7 @@ def write_return(config: Config, owner: str, rows: list[ReturnRow], target: Path
 
 
 def write_returns(
-    config: Config, last_items: dict[tuple[str | None, str], Item], by: str = "lead"
+    config: Config, last_items: Sequence[Item] = (), by: str = "lead"
 ) -> list[Path]:
     """Write every owner's return into outputs/<period>/returns/; the paths written."""
     folder = config.outputs_dir / config.period_slug / "returns"
