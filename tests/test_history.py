@@ -15,24 +15,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT
 from pptx import Presentation
-from two_periods import DETERIORATED, IMPROVED, Q3, REMOVED_UPDATE, STALE, build, make_q3_inputs
+from two_periods import (
+    DETERIORATED,
+    EXPECTED_TREND_FINDINGS,
+    IMPROVED,
+    ITEMS,
+    MOVED,
+    Q3,
+    REMOVED_UPDATE,
+    STALE,
+    TREND_FINDINGS,
+    build,
+    working_folder,
+)
 
 from planreports import history
-
-MOVED = {DETERIORATED: ("G", "R", "deteriorated"), IMPROVED: ("A", "G", "improved")}
-TREND_FINDINGS = {"rag-deteriorated", "rag-improved", "stale-update"}
-
-
-def working_folder(base: Path) -> Path:
-    """The sample folder (config, Q2 inputs, templates) with Q3's trackers in inputs-q3/."""
-    base.mkdir(parents=True)
-    shutil.copy(ROOT / "config.yaml", base / "config.yaml")
-    shutil.copytree(ROOT / "inputs", base / "inputs")
-    shutil.copytree(ROOT / "templates", base / "templates")
-    make_q3_inputs(base / "inputs", base / "inputs-q3")
-    return base
 
 
 def manifest(folder: Path, period_slug: str) -> dict:
@@ -111,11 +109,7 @@ def test_trend_findings_are_at_the_rows_that_moved(out_of_order: dict) -> None:
     data = out_of_order["steps"]["q3-again"]["manifest"]
     found = sorted((f["code"], f["file"], f["sheet"], f["cell"]) for f in data["findings"]
                    if f["code"] in TREND_FINDINGS)
-    assert found == sorted([
-        ("rag-deteriorated", *DETERIORATED),
-        ("rag-improved", *IMPROVED),
-        ("stale-update", *STALE),
-    ])
+    assert found == EXPECTED_TREND_FINDINGS
     by_code = {f["code"]: f for f in data["findings"]}
     assert by_code["rag-deteriorated"]["severity"] == "info"
     assert by_code["stale-update"]["severity"] == "warning"
@@ -155,7 +149,7 @@ def test_in_order_and_out_of_order_agree(out_of_order: dict, in_order: dict) -> 
 
 def test_rebuilding_a_period_replaces_only_its_snapshot(out_of_order: dict) -> None:
     steps = out_of_order["steps"]
-    q3_items, q2_items = 37, 38
+    q3_items, q2_items = ITEMS["FY18 Q3"], ITEMS["FY18 Q2"]
     assert set(steps["q3-first"]["db"]) == {"FY18 Q3"}
     assert steps["q3-first"]["db"]["FY18 Q3"][0] == q3_items
     assert set(steps["q2"]["db"]) == set(steps["q3-again"]["db"]) == {"FY18 Q2", "FY18 Q3"}

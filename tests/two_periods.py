@@ -28,6 +28,14 @@ DETERIORATED = (INFORMATICS, "Priority 7", "A6")  # 'Deliver New Data Warehouse'
 IMPROVED = (INFORMATICS, "Priority 7", "A5")  # 'Refine and enhance existing EHR...': Amber -> Green
 REMOVED_UPDATE = "Developing neighbourhood working"  # Operations row 6, a continuation row
 FILLS = {"Red": "FFFF0000", "Green": "FF00B050"}
+ROOT = Path(__file__).resolve().parent.parent
+# What Q3 built after Q2 must say: (file, sheet, cell) -> (previous_rag, rag, trend)
+MOVED = {DETERIORATED: ("G", "R", "deteriorated"), IMPROVED: ("A", "G", "improved")}
+TREND_FINDINGS = {"rag-deteriorated", "rag-improved", "stale-update"}
+EXPECTED_TREND_FINDINGS = sorted([
+    ("rag-deteriorated", *DETERIORATED), ("rag-improved", *IMPROVED), ("stale-update", *STALE),
+])
+ITEMS = {"FY18 Q2": 38, "FY18 Q3": 37}
 
 
 def _set_rag(ws, cell: str, label: str) -> None:  # noqa: ANN001
@@ -70,6 +78,16 @@ def make_q3_inputs(q2: Path, q3: Path) -> Path:
         csv.writer(out).writerows(rows)
         path.write_bytes(out.getvalue().encode("cp1252"))
     return q3
+
+
+def working_folder(base: Path) -> Path:
+    """The sample folder (config, Q2 inputs, templates) with Q3's trackers in inputs-q3/."""
+    base.mkdir(parents=True)
+    shutil.copy(ROOT / "config.yaml", base / "config.yaml")
+    shutil.copytree(ROOT / "inputs", base / "inputs")
+    shutil.copytree(ROOT / "templates", base / "templates")
+    make_q3_inputs(base / "inputs", base / "inputs-q3")
+    return base
 
 
 def build(folder: Path, period: str, *, pack: str | None = "board") -> planreports.api.Run:
