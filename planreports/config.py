@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from planreports.config_errors import (
+    UniqueKeyLoader,
+    format_path,
+    line_index,
+    model_errors,
+)
 from planreports.errors import ConfigError
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -249,147 +253,6 @@ def slugify(text: str) -> str:
     return slug or "period"
 
 
-# --- loading, with line numbers -------------------------------------------------------------
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (YAML silently keeps the last)."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} given twice (first on line {seen[key]})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
-# Dates stay text for pydantic to check, so "2017-09-31" is a message, not a traceback.
-_UniqueKeyLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _line_index(node: yaml.Node | None, path: tuple = ()) -> Iterator[tuple[tuple, int]]:
-    """Yield (key path, 1-based line) for every node, so validation errors can name a line."""
-    if node is None:
-        return
-    yield path, node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            yield (*path, key), key_node.start_mark.line + 1
-            for sub, line in _line_index(value_node, (*path, key)):
-                if sub != (*path, key):
-                    yield sub, line
-    elif isinstance(node, yaml.SequenceNode):
-        for index, child in enumerate(node.value):
-            yield from _line_index(child, (*path, index))
-
-
-def _format_path(path: tuple) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def _expected(error: dict) -> str:
-    kind = error["type"]
-    msg = str(error.get("msg", ""))
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind in {"string_type"}:
-        return "expected text"
-    if kind in {"int_type", "int_parsing"}:
-        return "expected a whole number"
-    if kind in {"float_type", "float_parsing"}:
-        return "expected a number"
-    if kind in {"bool_type", "bool_parsing"}:
-        return "expected true or false"
-    if kind.startswith("date") or kind.startswith("datetime"):
-        return "expected a date as YYYY-MM-DD"
-    if kind in {"list_type", "tuple_type"}:
-        return "expected a list"
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return "expected a mapping of keys"
-    if kind == "too_short":
-        return "expected at least one entry"
-    if kind == "string_too_short":
-        return "expected non-empty text"
-    if kind == "literal_error":
-        return msg.replace("Input should be", "expected")
-    if kind == "string_pattern_mismatch":
-        return "expected lower-case letters, digits and dashes"
-    if kind == "value_error":
-        return msg.removeprefix("Value error, ")
-    return msg
-
-
-def _known_keys(path: tuple) -> list[str]:
-    """The keys the model at `path` accepts, for 'did you mean' hints."""
-    model: Any = Config
-    for part in path:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        if field is None:
-            return []
-        annotation = field.annotation
-        args = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type)]
-        model = next((a for a in [annotation, *args] if isinstance(a, type) and
-                      issubclass(a, BaseModel)), None)
-        if model is None:
-            return []
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _model_errors(exc: ValidationError) -> list[tuple[tuple, str]]:
-    problems: list[tuple[tuple, str]] = []
-    for error in exc.errors():
-        loc = tuple(error["loc"])
-        # pydantic reports a str-or-dict workstream as a None; say what a person expects.
-        if len(loc) >= 3 and loc[0] == "priorities" and loc[2] == "workstreams" and (
-            error["type"] in {"model_type", "model_attributes_type", "dict_type"}
-        ):
-            problems.append((loc, "expected a title"))
-            continue
-        if loc and loc[-1] == "from_":
-            loc = (*loc[:-1], "from")
-        text = _expected(error)
-        if error["type"] == "extra_forbidden":
-            known = _known_keys(loc[:-1])
-            guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            if guess:
-                text = f"unknown key (did you mean '{guess[0]}'?)"
-            elif known:
-                text = f"unknown key (expected one of: {', '.join(known)})"
-        if error["type"] == "extra_forbidden" and len(loc) >= 2:
-            secret = str(loc[-1]).lower()
-            if secret in {"password", "username", "user", "pass", "secret", "token"}:
-                target = "username_env" if secret in {"username", "user"} else "password_env"
-                text = (
-                    "secrets never live in config.yaml: put it in an environment variable "
-                    f"and name the variable in {target}"
-                )
-        problems.append((loc, text))
-    return problems
-
-
 def _contract_errors(config: Config) -> tuple[list[tuple[tuple, str]], list[tuple[tuple, str]]]:
     """Rules pydantic cannot express: unique ids and aliases, env-var names, pack committees."""
     errors: list[tuple[tuple, str]] = []
@@ -465,8 +328,8 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read: {exc}") from None
     try:
-        root = yaml.compose(text, Loader=_UniqueKeyLoader)
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        root = yaml.compose(text, Loader=UniqueKeyLoader)
+        raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f" line {mark.line + 1}" if mark else ""
@@ -476,18 +339,18 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{name}: YAML syntax error: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{name} line 1: (top level): expected a mapping of keys")
-    lines = dict(_line_index(root))
+    lines = dict(line_index(root))
 
     def where(loc: tuple) -> str:
         probe = loc
         while probe and probe not in lines:
             probe = probe[:-1]
-        return f"{name} line {lines.get(probe, 1)}: {_format_path(loc)}"
+        return f"{name} line {lines.get(probe, 1)}: {format_path(loc)}"
 
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        problems = _model_errors(exc)
+        problems = model_errors(exc, Config)
         raise ConfigError("\n".join(f"{where(loc)}: {text}" for loc, text in problems)) from None
     errors, warnings = _contract_errors(config)
     if errors:
