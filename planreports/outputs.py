@@ -9,7 +9,6 @@ saved beside it, and the caller is told where.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import tempfile
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planreports.errors import RenderError
+from planreports.read.files import sha256_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +25,6 @@ class Written:
     path: Path
     sha256: str
     note: str = ""  # non-empty when saved beside a target that could not be replaced
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_atomic(target: Path, write: Callable[[Path], object]) -> Written:
@@ -49,7 +41,7 @@ def write_atomic(target: Path, write: Callable[[Path], object]) -> Written:
         write(tmp)
         with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())
-        digest = _sha256(tmp)
+        digest = sha256_of(tmp)
         try:
             os.replace(tmp, target)
             return Written(target, digest)
