@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from planreports.config import Config
 from planreports.findings import finding, where
@@ -77,18 +77,18 @@ def _base(key: str) -> str:
     return key.rpartition("#")[0]
 
 
-def _configured(config: Config, item: Item) -> bool:
-    priority = config.priority(item.priority)
-    return priority is not None and any(w.title == item.workstream for w in priority.workstreams)
+def _configured_titles(config: Config) -> set[tuple[str, str]]:
+    return {(p.id, _fold(w.title)) for p in config.priorities for w in p.workstreams}
 
 
-def _same_workstream(config: Config, now: Item, before: Item) -> bool:
-    a, b = _fold(now.workstream), _fold(before.workstream)
-    if a == b:
+def _same_workstream(configured: set[tuple[str, str]], priority: str | None, now: str,
+                     before: str) -> bool:
+    """Folded workstream texts under one priority: the same, or one tidied into the other."""
+    if now == before:
         return True
-    if _configured(config, now) and _configured(config, before):
+    if (priority, now) in configured and (priority, before) in configured:
         return False  # two configured workstreams are different work, however alike they read
-    return fuzz.ratio(a, b) >= WORKSTREAM_THRESHOLD
+    return fuzz.ratio(now, before) >= WORKSTREAM_THRESHOLD
 
 
 def _item_score(now: Item, before: Item) -> float:
@@ -119,6 +119,50 @@ def _positions(items: Sequence[Item]) -> list[int]:
     return out
 
 
+def _fallback_candidates(
+    config: Config, items: Sequence[Item], left_now: list[int], previous: Mapping[str, Item],
+    left_before: list[str],
+) -> list[tuple[float, float, int, int, str]]:
+    """(item score, update score, -distance, -index, previous key) for every acceptable pair.
+
+    Last period's rows are bucketed by priority and workstream, and workstream texts are
+    compared once per pair of texts, so a region's roll-up stays near linear in its rows.
+    """
+    configured = _configured_titles(config)
+    pos_now = _positions(items)
+    pos_before = dict(zip(previous, _positions(list(previous.values())), strict=True))
+    buckets: dict[tuple[str | None, str], list[str]] = defaultdict(list)
+    for key in left_before:
+        before = previous[key]
+        buckets[(before.priority, _fold(before.workstream))].append(key)
+    by_priority: dict[str | None, list[str]] = defaultdict(list)
+    for priority, workstream in buckets:
+        by_priority[priority].append(workstream)
+    similar: dict[tuple[str | None, str], list[str]] = {}
+    out: list[tuple[float, float, int, int, str]] = []
+    for i in left_now:
+        now = items[i]
+        group = (now.priority, _fold(now.workstream))
+        if group not in similar:
+            # The same text last period: that workstream alone (a 'Phase 2' next to 'Phase 1'
+            # is not a re-wording of it). Otherwise the re-worded texts, found in C by rapidfuzz.
+            similar[group] = [group[1]] if group in buckets else [
+                w for w, _, _ in process.extract(
+                    group[1], by_priority.get(now.priority, ()), scorer=fuzz.ratio,
+                    score_cutoff=WORKSTREAM_THRESHOLD, limit=None)
+                if _same_workstream(configured, now.priority, group[1], w)
+            ]
+        for workstream in similar[group]:
+            for key in buckets[(now.priority, workstream)]:
+                before = previous[key]
+                title = _item_score(now, before)
+                if title < ITEM_THRESHOLD:
+                    continue
+                distance = abs(pos_now[i] - pos_before[key])
+                out.append((title, _update_score(now, before), -distance, -i, key))
+    return out
+
+
 def pair_items(
     config: Config, items: Sequence[Item], previous: Mapping[str, Item]
 ) -> Pairing:
@@ -144,21 +188,7 @@ def pair_items(
     left_now = [i for i, k in enumerate(paired) if k is None]
     left_before = [k for k in before_keys if k not in taken]
     if left_now and left_before:
-        pos_now = _positions(items)
-        before_items = list(previous.values())
-        pos_before = dict(zip(before_keys, _positions(before_items), strict=True))
-        candidates: list[tuple[float, float, int, int, str]] = []
-        for i in left_now:
-            now = items[i]
-            for key in left_before:
-                before = previous[key]
-                if now.priority != before.priority or not _same_workstream(config, now, before):
-                    continue
-                title = _item_score(now, before)
-                if title < ITEM_THRESHOLD:
-                    continue
-                distance = abs(pos_now[i] - pos_before[key])
-                candidates.append((title, _update_score(now, before), -distance, -i, key))
+        candidates = _fallback_candidates(config, items, left_now, previous, left_before)
         # Greedy, best first: ties on score go to the nearer position, then sheet order, so the
         # result never depends on dictionary order.
         for *_, minus_i, key in sorted(candidates, reverse=True):

@@ -175,3 +175,14 @@ def test_items_of_last_period_that_nothing_continues_are_gone_in_their_order() -
     items, _, gone = apply_trends(CONFIG, [before[2]], previous)
     assert [i.trend for i in items] == ["same"]
     assert [g.source.cell for g in gone] == ["A5", "A6"]
+
+
+def test_keys_recorded_without_stable_ids_still_pair() -> None:
+    """A history written before keys carried stable ids: every row falls to the fallback."""
+    warehouse = item("P7", "Deliver New Data Warehouse")
+    before = [item("P5", CIP, update=u) for u in CIP_Q2] + [warehouse]
+    keys = match_keys(before)  # no config: the older text keys
+    assert keys[-1] == "P7|deliver new data warehouse|#0"
+    now = [item("P5", CIP, update=u) for u in CIP_Q3] + [warehouse]
+    pairing = pair_items(CONFIG, now, dict(zip(keys, before, strict=True)))
+    assert [keys.index(k) for k in pairing.previous_keys] == [0, 1, 2, 3, 4]
