@@ -90,11 +90,20 @@ def _grids(kind: str, source: Path | bytes) -> list[SheetGrid]:
 
 
 def _describe_error(exc: BaseException) -> str:
+    """What is wrong with a file, in words for the finding; never a traceback."""
+    from planreports.read.safety import UnsafeFileError
+
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, UnsafeFileError):
+        return text  # already says what and that it was refused
     if isinstance(exc, zipfile.BadZipFile):
         return "the file is damaged or truncated (not a complete zip container)"
+    if isinstance(exc, KeyError) and "xl/workbook.xml" in text:
+        return "a zip file, but not an Excel workbook (it has no xl/workbook.xml)"
     name = type(exc).__name__
     if "Calamine" in name or "Zip" in name or "Xml" in name:
+        return f"the workbook is damaged or truncated ({text or name})"
+    if isinstance(exc, EOFError | OSError) or "xlrd" in type(exc).__module__:
         return f"the workbook is damaged or truncated ({text or name})"
     return f"{text or name}"
 
@@ -120,12 +129,13 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
         if kind == "encrypted":
             return failed(
                 "encrypted-file",
-                "is password-protected; set inputs.password_env in config.yaml to the name of "
-                "an environment variable holding the password",
+                "the workbook is password-protected; set inputs.password_env in config.yaml "
+                "to the name of an environment variable holding the password",
             )
         if kind == "encrypted-bad-password":
             return failed(
-                "encrypted-file", "is password-protected and the password did not open it"
+                "encrypted-file",
+                "the workbook is password-protected and the configured password did not open it",
             )
         source = opened  # type: ignore[assignment]
     try:
@@ -139,7 +149,7 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
     findings: list[Finding] = []
     for grid in grids:
         if not grid.visible:
-            result = skipped(grid, label, "the sheet is hidden")
+            result = skipped(grid, label, f"the sheet is {grid.state}")
         elif grid.kind != "worksheet":
             result = skipped(grid, label, f"a {grid.kind}, not a table")
         else:

@@ -53,5 +53,5 @@ def sniff(path: Path) -> tuple[str, str]:
     if b"\x00" in head:
         return "unreadable", "not a spreadsheet (binary data of an unknown kind)"
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return "unreadable", "is plain text, not an Excel workbook (renamed to .xlsx?)"
+        return "unreadable", "the file is plain text, not an Excel workbook (renamed to .xlsx?)"
     return "csv", ""

@@ -18,7 +18,8 @@ class SheetGrid:
     name: str
     values: list[list[object]]
     visible: bool = True
-    kind: str = "worksheet"  # "chartsheet" and others are listed, never read as data
+    state: str = "visible"  # or "hidden", "very hidden": how a reader would say it
+    kind: str = "worksheet"  # "chart sheet" and others are listed, never read as data
     merged: tuple[tuple[int, int, int, int], ...] = ()  # (r0, c0, r1, c1) inclusive
     fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
 

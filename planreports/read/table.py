@@ -3,6 +3,13 @@
 Merged cells and blank continuation cells in the hierarchy columns inherit from above; a
 row that only names a priority or workstream starts a group and is not an item; a cell that
 lists several projects one per line, with leads aligned line by line, becomes several rows.
+
+The hierarchy is priority > workstream > item (BNSSG's ambition > milestone > next step). A
+row with no item of its own under an item (BNSSG's rows that only add a deliverable, a
+lead or a milestone date) belongs to the item above it: it is kept as its own row, with
+that item's text, and its deliverable as an extra field. A new workstream or priority ends
+the item above; the header repeated further down (a table that ran onto a new page) is a
+heading, not a row.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from planreports.model import Finding, Row, SheetReport, Source
 from planreports.read.grid import SheetGrid, cell_name, column_letter
 from planreports.read.header import Header
 
-HIERARCHY = ("priority", "workstream")
+HIERARCHY = ("priority", "workstream", "item")
 # A merged cell's value belongs to every row it spans, except free text that would be
 # duplicated word for word (an update merged over rows is one update).
 NOT_SPREAD_BY_MERGE = frozenset({"update", "item", "milestone"})
@@ -75,11 +82,12 @@ def _is_heading_line(line: str) -> bool:
     return line.endswith(":") and not BULLET.match(line)
 
 
-def _line_split(values: dict[str, object]) -> list[dict[str, object]] | None:
+def _line_split(values: dict[str, object]) -> tuple[list[dict[str, object]], list[str]] | None:
     """Split a row whose project cell lists several projects, one per line, leads aligned.
 
     Only when another per-project column (lead, RAG, committee) has exactly as many lines as
-    there are projects: otherwise a multi-line project title is one title.
+    there are projects: otherwise a multi-line project title is one title. Returns the rows
+    and the heading lines ("BHT Way - always improving:"), which are context, not projects.
     """
     project = values.get("workstream")
     if not isinstance(project, str) or "\n" not in project:
@@ -103,10 +111,43 @@ def _line_split(values: dict[str, object]) -> list[dict[str, object]] | None:
         part["workstream"] = title
         for name in aligned:
             part[name] = _split_lines(str(values[name]))[i]
-        if context:
-            part.setdefault("item", "")
         out.append(part)
-    return out
+    return out, context
+
+
+def _projects_in_priority(values: dict[str, object]) -> dict[str, object] | None:
+    """BHT's "Enablers / To deliver: / - Digital strategy / ..." in the objective cell, with
+    no project of its own: the first line is the priority, the bulleted lines its projects
+    (when the leads or RAGs align with them, as `_line_split` requires)."""
+    text = values.get("priority")
+    if "workstream" in values or not isinstance(text, str) or "\n" not in text:
+        return None
+    lines = _split_lines(text)
+    first = next((i for i, line in enumerate(lines) if BULLET.match(line)), None)
+    if not first:
+        return None  # no bullets, or a cell that is nothing but bullets
+    title = [line for line in lines[:first] if not _is_heading_line(line)]
+    headings = [line for line in lines[:first] if _is_heading_line(line)]
+    if not title or not all(BULLET.match(line) for line in lines[first:]):
+        return None
+    candidate = dict(values)
+    candidate["priority"] = " ".join(title)
+    candidate["workstream"] = "\n".join([*headings, *lines[first:]])
+    return candidate if _line_split(candidate) else None
+
+
+def _is_repeated_header(grid: SheetGrid, header: Header, r: int) -> bool:
+    """The header row again, further down: a table that ran onto a new page."""
+    columns = [*header.columns.values(), *header.extras]
+    same = 0
+    for c in columns:
+        text = as_text(_value(grid, r, c)).lower()
+        if not text:
+            continue
+        if text != as_text(_value(grid, header.row, c)).lower():
+            return False
+        same += 1
+    return same >= 2
 
 
 def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
@@ -157,15 +198,21 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             else:
                 continue
         non_empty += 1
+        if _is_repeated_header(grid, header, r):
+            sections += 1  # a heading, as the first header is: nothing to read in it
+            continue
+        if "priority" not in inherited and (listed := _projects_in_priority(values)):
+            values = listed
+            cells["workstream"] = cells["priority"]
 
-        # A new priority starts a new group: its workstream does not carry over.
+        # A new priority starts a new group; a new workstream ends the item above it.
         if "priority" in values and values["priority"] != current.get("priority"):
             current = {"priority": values["priority"]}
+        if "workstream" in values and values["workstream"] != current.get("workstream"):
+            current.pop("item", None)
         for name in HIERARCHY:
             if name in values:
-                if values[name] != current.get(name):
-                    current[name] = values[name]
-                    current.pop("lead_context", None)
+                current[name] = values[name]
             elif name in current:
                 values[name] = current[name]
                 inherited.add(name)
@@ -176,7 +223,10 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             continue
 
         source = Source(file=file, sheet=grid.name, cell=cell_name(r, first_col))
-        for part in _line_split(values) or [values]:
+        parts, context = _line_split(values) or ([values], [])
+        if context:  # kept, so that nothing the lead wrote is lost
+            extras += tuple(("Heading", line) for line in context)
+        for part in parts:
             rows.append(
                 Row(
                     source=source,

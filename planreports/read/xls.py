@@ -35,9 +35,9 @@ def read_xls(path: Path) -> list[SheetGrid]:
         grids: list[SheetGrid] = []
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
-            visible = sheet.visibility == 0
-            if not visible:
-                grids.append(SheetGrid(name=sheet.name, values=[], visible=False))
+            if sheet.visibility:  # 1 hidden, 2 very hidden
+                state = "very hidden" if sheet.visibility == 2 else "hidden"
+                grids.append(SheetGrid(name=sheet.name, values=[], visible=False, state=state))
                 continue
             values: list[list[object]] = []
             fills: dict[tuple[int, int], str] = {}

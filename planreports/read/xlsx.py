@@ -1,22 +1,34 @@
 """Read .xlsx/.xlsm: values and merges with python-calamine, fills from the styles part.
 
 openpyxl's full load costs ~19x calamine, so cell colours come from a targeted parse of
-styles.xml, the theme and each sheet's style ids instead. Macros are never run: nothing in
-this module evaluates anything; formulas give their cached values.
+styles.xml, the theme and one streamed scan of each sheet's cell style ids instead. The
+package is checked (`safety`) before calamine or any XML parser sees it. Macros are never
+run: nothing in this module evaluates anything; formulas give their cached values.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
+import re
 import zipfile
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
 
 import python_calamine
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from planreports.read import colour
+from planreports.read.conditional import conditional_fills, parse_rules
 from planreports.read.grid import SheetGrid
+from planreports.read.safety import (
+    MAX_CELLS,
+    UnsafeFileError,
+    check_sizes,
+    check_xml_parts,
+    too_large,
+)
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -24,67 +36,83 @@ NS = {
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
 M = "{" + NS["m"] + "}"
-# Declared sizes beyond these are a zip bomb or a hostile file, not a tracker.
-MAX_PART_BYTES = 512 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
-MAX_RATIO = 200
-
-
-class UnsafeFileError(ValueError):
-    """The file's declared structure is hostile (zip bomb, absurd part sizes)."""
+# Sheet kinds by the last word of their relationship type, as a reader would name them.
+SHEET_KINDS = {
+    "worksheet": "worksheet", "chartsheet": "chart sheet", "dialogsheet": "dialog sheet",
+    "macrosheet": "macro sheet", "xlMacrosheet": "macro sheet", "xlIntlMacrosheet": "macro sheet",
+}
+# One cell's start tag: its reference and, when it has one, its style id, in either order.
+_CELL = re.compile(
+    rb"<(?:\w+:)?c\s(?=[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\")(?:(?=[^>]*?\bs=\"([0-9]+)\"))?"
+)
+_SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>|<(?:\w+:)?sheetData\s*/>")
+_ROOT = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
+_FORMATTING = re.compile(
+    rb"<((?:\w+:)?)conditionalFormatting\b.*?</\1conditionalFormatting\s*>", re.DOTALL
+)
+_CHUNK = 1 << 20
+MAX_TAIL_BYTES = 16 * 1024 * 1024  # conditional formats and the rest after the cells
 
 
 def check_zip(path: Path) -> None:
-    """Refuse a zip whose directory declares absurd sizes, before inflating anything."""
+    """Refuse a hostile package (zip bomb, XML entity payload) before inflating anything."""
     with zipfile.ZipFile(path) as zf:
-        total = 0
-        for info in zf.infolist():
-            total += info.file_size
-            if info.file_size > MAX_PART_BYTES:
-                raise UnsafeFileError(f"part {info.filename} declares {info.file_size:,} bytes")
-            if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_RATIO and (
-                info.file_size > 50 * 1024 * 1024
-            ):
-                raise UnsafeFileError(
-                    f"part {info.filename} would inflate {info.file_size / info.compress_size:.0f}x"
-                )
-        if total > MAX_TOTAL_BYTES:
-            raise UnsafeFileError(f"parts declare {total:,} bytes in all")
+        check_sizes(zf)
+        check_xml_parts(zf)
 
 
-def _argb(element) -> dict[str, object]:
+def _parse(zf: zipfile.ZipFile, name: str) -> Element:
+    try:
+        return ElementTree.fromstring(zf.read(name))
+    except DefusedXmlException as exc:
+        raise UnsafeFileError(
+            f"the workbook contains an XML entity payload in {name} (refused)"
+        ) from exc
+    except ParseError as exc:
+        raise ValueError(f"the workbook's part {name} is not well-formed XML ({exc})") from exc
+
+
+def _argb(element: Element | None) -> dict[str, object]:
     if element is None:
         return {}
     out: dict[str, object] = {}
     if element.get("rgb"):
         out["rgb"] = element.get("rgb")
-    if element.get("theme") is not None:
-        out["theme"] = int(element.get("theme"))
-    if element.get("indexed") is not None:
-        out["indexed"] = int(element.get("indexed"))
-    if element.get("tint") is not None:
-        out["tint"] = float(element.get("tint"))
+    for name, kind in (("theme", int), ("indexed", int), ("tint", float)):
+        value = element.get(name)
+        if value is not None:
+            try:
+                out[name] = kind(value)
+            except ValueError:
+                continue
     return out
 
 
-def _fill_colour(fill, palette: tuple[str, ...]) -> str | None:
+def _fill_colour(
+    fill: Element,
+    palette: tuple[str, ...],
+    *,
+    dxf: bool = False,
+    indexed: tuple[str, ...] = colour.INDEXED_COLOURS,
+) -> str | None:
     """The colour a reader sees for a <fill>: solid pattern fills only (and gradient start)."""
     pattern = fill.find(f"{M}patternFill")
     if pattern is not None:
         kind = pattern.get("patternType")
         fg = _argb(pattern.find(f"{M}fgColor"))
         bg = _argb(pattern.find(f"{M}bgColor"))
-        # A dxf (conditional format) fill often has no patternType and puts the colour in bgColor.
-        if kind in (None, "solid"):
-            spec = fg or bg if kind == "solid" else bg or fg
+        # A conditional format's fill shows its bgColor (Excel writes no patternType and only
+        # bgColor there); a cell's own solid fill shows its fgColor.
+        if kind in (None, "solid") and (kind == "solid" or dxf):
+            spec = (bg or fg) if dxf else (fg or bg)
             if spec:
-                return colour.resolve_colour(palette=palette, **spec)
+                return colour.resolve_colour(palette=palette, indexed_palette=indexed, **spec)
         return None
     gradient = fill.find(f"{M}gradientFill")
     if gradient is not None:
-        stop = gradient.find(f"{M}stop/{M}color")
-        spec = _argb(stop)
-        return colour.resolve_colour(palette=palette, **spec) if spec else None
+        spec = _argb(gradient.find(f"{M}stop/{M}color"))
+        if spec:
+            return colour.resolve_colour(palette=palette, indexed_palette=indexed, **spec)
     return None
 
 
@@ -102,161 +130,184 @@ class StyleTable:
         self.dxf_fill: list[str | None] = []
         if "xl/styles.xml" not in names:
             return
-        root = ElementTree.fromstring(zf.read("xl/styles.xml"))
-        fills = [_fill_colour(f, palette) for f in root.iterfind(f"{M}fills/{M}fill")]
+        root = _parse(zf, "xl/styles.xml")
+        # A workbook may redefine the legacy palette (old files, LibreOffice): its own wins.
+        indexed = list(colour.INDEXED_COLOURS)
+        for i, rgb in enumerate(root.iterfind(f"{M}colors/{M}indexedColors/{M}rgbColor")):
+            value = rgb.get("rgb", "")
+            if i < len(indexed) and len(value) in (6, 8):
+                indexed[i] = "#" + value[-6:].upper()
+        fills = [
+            _fill_colour(f, palette, indexed=tuple(indexed))
+            for f in root.iterfind(f"{M}fills/{M}fill")
+        ]
         for xf in root.iterfind(f"{M}cellXfs/{M}xf"):
-            fill_id = int(xf.get("fillId", 0))
-            self.xf_fill.append(fills[fill_id] if fill_id < len(fills) else None)
+            fill_id = xf.get("fillId", "0")
+            index = int(fill_id) if fill_id.isdigit() else 0
+            self.xf_fill.append(fills[index] if index < len(fills) else None)
         for dxf in root.iterfind(f"{M}dxfs/{M}dxf"):
             fill = dxf.find(f"{M}fill")
-            self.dxf_fill.append(_fill_colour(fill, palette) if fill is not None else None)
+            self.dxf_fill.append(
+                _fill_colour(fill, palette, dxf=True, indexed=tuple(indexed))
+                if fill is not None
+                else None
+            )
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its part name in the zip, via workbook.xml and its relationships."""
-    wb = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {}
-    for rel in rels.iterfind(f"{{{NS['rel']}}}Relationship"):
+@dataclass(frozen=True)
+class SheetPart:
+    """A sheet as workbook.xml names it: its part, its state and what kind of sheet it is."""
+
+    name: str
+    part: str
+    state: str  # visible | hidden | veryHidden
+    kind: str  # worksheet | chart sheet | ...
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, SheetPart]:
+    """Sheet name -> its part in the zip, state and kind, via workbook.xml and its rels."""
+    wb = _parse(zf, "xl/workbook.xml")
+    names = set(zf.namelist())
+    rels = (
+        _parse(zf, "xl/_rels/workbook.xml.rels")
+        if "xl/_rels/workbook.xml.rels" in names else None
+    )
+    targets: dict[str, tuple[str, str]] = {}
+    for rel in rels.iterfind(f"{{{NS['rel']}}}Relationship") if rels is not None else ():
         target = rel.get("Target", "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
             posixpath.join("xl", target)
         )
-        targets[rel.get("Id")] = part
+        kind = rel.get("Type", "").rsplit("/", 1)[-1]
+        targets[rel.get("Id", "")] = (part, SHEET_KINDS.get(kind, kind))
     out = {}
     for sheet in wb.iterfind(f"{M}sheets/{M}sheet"):
-        rid = sheet.get(f"{{{NS['r']}}}id")
+        rid = sheet.get(f"{{{NS['r']}}}id", "")
         if rid in targets:
-            out[sheet.get("name")] = targets[rid]
+            name = sheet.get("name", "")
+            part, kind = targets[rid]
+            out[name] = SheetPart(name, part, sheet.get("state", "visible"), kind)
     return out
 
 
-def _ref_to_rc(ref: str) -> tuple[int, int]:
-    col = 0
-    i = 0
-    while i < len(ref) and ref[i].isalpha():
-        col = col * 26 + (ord(ref[i].upper()) - 64)
-        i += 1
-    return int(ref[i:]) - 1, col - 1
+@dataclass
+class SheetScan:
+    """What one streamed pass over a worksheet part found."""
+
+    rows: int = 0  # extent from A1, by the cells' own references
+    cols: int = 0
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)
+    formattings: list[Element] = field(default_factory=list)
 
 
-def _iter_sheet_fills(
-    zf: zipfile.ZipFile, part: str, styles: StyleTable
-) -> Iterator[tuple[tuple[int, int], str]]:
-    """(row, col) -> colour for every cell whose style shows a solid fill."""
-    if not any(styles.xf_fill):
-        return
+def scan_sheet(zf: zipfile.ZipFile, part: str, styles: StyleTable) -> SheetScan:
+    """One pass over a sheet's XML: its extent, its cells' fills, its conditional formats.
+
+    A regex over 1 MB chunks, not an XML parse of every cell: a tracker's cells are most of
+    its bytes, and all we need from them is the reference and the style id.
+    """
+    scan = SheetScan()
+    xf_fill = styles.xf_fill
+    tail = b""
+    root_tag = b""
+    after = bytearray()
     with zf.open(part) as handle:
-        for _event, element in ElementTree.iterparse(handle, events=("end",)):
-            if element.tag == f"{M}c":
-                s = element.get("s")
-                if s is not None:
-                    idx = int(s)
-                    fill = styles.xf_fill[idx] if idx < len(styles.xf_fill) else None
-                    if fill and element.get("r"):
-                        yield _ref_to_rc(element.get("r")), fill
-                element.clear()
-            elif element.tag == f"{M}row":
-                element.clear()
+        while chunk := handle.read(_CHUNK):
+            if after:
+                if len(after) < MAX_TAIL_BYTES:
+                    after += chunk
+                continue
+            data = tail + chunk
+            if not root_tag:
+                found = _ROOT.search(data)
+                root_tag = found.group(0) if found else b""
+            end = _SHEETDATA_END.search(data)
+            # A start tag is short: keep the end of this chunk for the next one.
+            cut = data.rfind(b"<")
+            cut = cut if cut >= 0 and len(data) - cut < 512 else len(data)
+            limit = end.start() if end else cut
+            for letters, digits, style in _CELL.findall(data, 0, limit):
+                col = 0
+                for ch in letters:
+                    col = col * 26 + ch - 64
+                row = int(digits)
+                scan.rows, scan.cols = max(scan.rows, row), max(scan.cols, col)
+                if style:
+                    index = int(style)
+                    fill = xf_fill[index] if index < len(xf_fill) else None
+                    if fill:
+                        scan.fills[(row - 1, col - 1)] = fill
+            if end:
+                after += data[end.start():]
+                continue
+            tail = data[cut:]
+    fragments = [m.group(0) for m in _FORMATTING.finditer(after)] if root_tag else []
+    if fragments:
+        # Parsed inside the sheet's own root tag, so its namespace prefixes stay declared.
+        closing = b"</" + root_tag[1:].split()[0].rstrip(b">") + b">"
+        try:
+            root = ElementTree.fromstring(root_tag + b"".join(fragments) + closing)
+        except DefusedXmlException as exc:
+            raise UnsafeFileError(
+                f"the workbook contains an XML entity payload in {part} (refused)"
+            ) from exc
+        except ParseError:
+            root = None  # a malformed format is no colour, not an unreadable tracker
+        if root is not None:
+            scan.formattings = list(root.iter(f"{M}conditionalFormatting"))
+    return scan
 
 
-def _conditional_rules(zf: zipfile.ZipFile, part: str) -> list[tuple[str, str, int, list[str]]]:
-    """(sqref, rule type, dxf id, [formula/text]) for each conditional-format rule with a fill."""
-    rules: list[tuple[str, str, int, list[str]]] = []
-    with zf.open(part) as handle:
-        for _event, element in ElementTree.iterparse(handle, events=("end",)):
-            if element.tag == f"{M}conditionalFormatting":
-                sqref = element.get("sqref", "")
-                for rule in element.iterfind(f"{M}cfRule"):
-                    if rule.get("dxfId") is None:
-                        continue
-                    texts = [f.text or "" for f in rule.iterfind(f"{M}formula")]
-                    kind = rule.get("type", "")
-                    if kind in {"containsText", "beginsWith", "endsWith"} and rule.get("text"):
-                        texts = [rule.get("text", ""), *texts]
-                    op = rule.get("operator", "")
-                    rules.append((sqref, f"{kind}:{op}", int(rule.get("dxfId")), texts))
-            elif element.tag == f"{M}c" or element.tag == f"{M}row":
-                element.clear()
-    return rules
-
-
-def _cells_in(sqref: str, values: list[list[object]]) -> Iterator[tuple[int, int]]:
-    """The non-empty cells a conditional format's range covers (clipped to the data)."""
-    for block in sqref.split():
-        start, _, end = block.partition(":")
-        r0, c0 = _ref_to_rc(start.replace("$", ""))
-        r1, c1 = _ref_to_rc((end or start).replace("$", ""))
-        for r in range(r0, min(r1, len(values) - 1) + 1):
-            row = values[r]
-            for c in range(c0, min(c1, len(row) - 1) + 1):
-                if row[c] not in ("", None):
-                    yield r, c
-
-
-def _unquote(formula: str) -> str:
-    formula = formula.strip()
-    if len(formula) >= 2 and formula[0] == formula[-1] == '"':
-        return formula[1:-1].replace('""', '"')
-    return formula
-
-
-def _rule_applies(kind: str, texts: list[str], value: object) -> bool:
-    """The equality and text forms trackers use: ="Red", containsText "Amber", ..."""
-    text = str(value).strip().lower()
-    if not text:
-        return False
-    rule, _, op = kind.partition(":")
-    if rule == "cellIs" and op in {"equal", ""} and texts:
-        return text == _unquote(texts[0]).lower()
-    if rule == "cellIs" and op == "notEqual" and texts:
-        return text != _unquote(texts[0]).lower()
-    if rule in {"containsText", "beginsWith", "endsWith"} and texts:
-        needle = texts[0].lower()
-        return {
-            "containsText": needle in text,
-            "beginsWith": text.startswith(needle),
-            "endsWith": text.endswith(needle),
-        }[rule]
-    if rule == "expression" and texts:
-        # e.g. =$C5="Red" or =EXACT(C5,"Red"): a literal string compared with the cell
-        literal = [part for part in texts[0].split('"')[1::2] if part]
-        return bool(literal) and text == literal[0].lower()
-    return False
+_STATES = {"hidden": "hidden", "veryHidden": "very hidden"}
 
 
 def read_xlsx(path: Path) -> list[SheetGrid]:
     """Every sheet of an .xlsx/.xlsm as grids with values, merges and fills."""
-    check_zip(path)
-    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    grids: list[SheetGrid] = []
+    scans: dict[str, SheetScan] = {}
     with zipfile.ZipFile(path) as zf:
-        styles = StyleTable(zf)
+        check_sizes(zf)
+        check_xml_parts(zf)
+        names = set(zf.namelist())
         parts = _sheet_parts(zf)
-        for meta in workbook.sheets_metadata:
-            visible = str(meta.visible).endswith("Visible") and "Hidden" not in str(meta.visible)
-            kind = "worksheet" if "WorkSheet" in str(meta.typ) else str(meta.typ).split(".")[-1]
-            if not visible or kind != "worksheet":
-                grids.append(SheetGrid(name=meta.name, values=[], visible=visible, kind=kind))
-                continue
-            sheet = workbook.get_sheet_by_name(meta.name)
-            values = sheet.to_python(skip_empty_area=False)
-            merged = tuple(
-                (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
-            )
-            fills: dict[tuple[int, int], str] = {}
-            part = parts.get(meta.name)
-            if part and part in zf.namelist():
-                fills.update(_iter_sheet_fills(zf, part, styles))
-                if styles.dxf_fill:
-                    for sqref, kind_op, dxf, texts in _conditional_rules(zf, part):
-                        fill = styles.dxf_fill[dxf] if dxf < len(styles.dxf_fill) else None
-                        if not fill:
-                            continue
-                        for r, c in _cells_in(sqref, values):
-                            if _rule_applies(kind_op, texts, values[r][c]):
-                                fills[(r, c)] = fill
-            grids.append(
-                SheetGrid(name=meta.name, values=values, merged=merged, fills=fills)
-            )
+        styles = StyleTable(zf)
+        for sheet in parts.values():
+            if sheet.state == "visible" and sheet.kind == "worksheet" and sheet.part in names:
+                scan = scan_sheet(zf, sheet.part, styles)
+                # calamine builds a dense grid from A1 to the farthest cell: refuse a sheet
+                # that would not fit, rather than let it abort the worker.
+                if scan.rows * scan.cols > MAX_CELLS:
+                    raise too_large(sheet.name, scan.rows, scan.cols)
+                scans[sheet.name] = scan
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    else:
+        # calamine picks its reader by the name: an .xlsx renamed .xls must go by content.
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+    grids: list[SheetGrid] = []
+    for meta in workbook.sheets_metadata:
+        known = parts.get(meta.name)
+        visibility = str(meta.visible).rsplit(".", 1)[-1]  # Visible | Hidden | VeryHidden
+        state = known.state if known else {"Hidden": "hidden", "VeryHidden": "veryHidden"}.get(
+            visibility, "visible"
+        )
+        kind = known.kind if known else (
+            "worksheet" if "WorkSheet" in str(meta.typ) else str(meta.typ).rsplit(".", 1)[-1]
+        )
+        if state != "visible" or kind != "worksheet":
+            grids.append(SheetGrid(
+                name=meta.name, values=[], visible=state == "visible",
+                state=_STATES.get(state, state), kind=kind,
+            ))
+            continue
+        sheet = workbook.get_sheet_by_name(meta.name)
+        values = sheet.to_python(skip_empty_area=False)
+        merged = tuple(
+            (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
+        )
+        scan = scans.get(meta.name, SheetScan())
+        fills = dict(scan.fills)
+        if scan.formattings and any(styles.dxf_fill):
+            # A conditional format's fill is drawn over the cell's own: what a reader sees.
+            fills.update(conditional_fills(parse_rules(scan.formattings, styles.dxf_fill), values))
+        grids.append(SheetGrid(name=meta.name, values=values, merged=merged, fills=fills))
     return grids
