@@ -235,9 +235,11 @@ def template_check(config: ConfigOpt = Path("config.yaml")) -> None:
 def templates(
     config: ConfigOpt = Path("config.yaml"),
     by: Annotated[str, typer.Option(help="One return per 'lead' or per 'directorate'.")] = "lead",
+    period: Annotated[str | None, typer.Option(help="The period the returns are for.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Its reporting date.")] = None,
 ) -> None:
     """Write a pre-filled return workbook per lead, to send out for the next period."""
-    written = api.templates(config, by=by)
+    written = api.templates(config, by=by, period=period, as_of=_parse_date(as_of))
     out.print(f"Wrote {len(written)} return templates:")
     for path in written:
         out.print(f"  {path}")
