@@ -265,7 +265,7 @@ def conditional_fills(
 ) -> dict[tuple[int, int], str]:
     """(row, col) -> the fill a reader sees from conditional formatting."""
     decided: dict[tuple[int, int], str | None] = {}
-    for rule in rules:  # already in priority order: the first rule to apply wins
+    for rule in sorted(rules, key=lambda rule: rule.priority):  # the first to apply wins
         cells = _Cells(values, rule.ranges[0][:2])
         for r, c in _covered(rule, values):
             if (r, c) in decided or not applies(rule, cells, r, c):

@@ -60,7 +60,9 @@ def check_sizes(zf: zipfile.ZipFile) -> None:
 def _head(zf: zipfile.ZipFile, name: str) -> tuple[str, bool]:
     """A part's first 64 KB as text, and whether its root element starts within them."""
     with zf.open(name) as handle:
-        head = handle.read(PROLOG_BYTES)
+        head = handle.read(4096)  # the prolog of every part Office writes fits in this
+        if b"<!" in head or not _ELEMENT_START.search(head.decode("latin-1")):
+            head += handle.read(PROLOG_BYTES - len(head))
     # A part may be UTF-16 (with a BOM, or without one but with NULs between ASCII bytes);
     # decode it so that a DTD cannot hide behind the encoding.
     if head.startswith(b"\xfe\xff") or head[:1] == b"\x00":

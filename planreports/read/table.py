@@ -136,15 +136,16 @@ def _projects_in_priority(values: dict[str, object]) -> dict[str, object] | None
     return candidate if _line_split(candidate) else None
 
 
-def _is_repeated_header(grid: SheetGrid, header: Header, r: int) -> bool:
-    """The header row again, further down: a table that ran onto a new page."""
-    columns = [*header.columns.values(), *header.extras]
+def _is_repeated_header(grid: SheetGrid, labels: dict[int, str], r: int) -> bool:
+    """The header row again, further down: a table that ran onto a new page.
+
+    `labels` is the header's text by column, lower case."""
     same = 0
-    for c in columns:
+    for c, label in labels.items():
         text = as_text(_value(grid, r, c)).lower()
         if not text:
             continue
-        if text != as_text(_value(grid, header.row, c)).lower():
+        if text != label:
             return False
         same += 1
     return same >= 2
@@ -156,6 +157,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     columns = dict(header.columns)
     first_col = min([*columns.values(), *header.extras.keys()])
     known_columns = set(columns.values()) | set(header.extras)
+    labels = {c: as_text(_value(grid, header.row, c)).lower() for c in sorted(known_columns)}
     current: dict[str, object] = {}
     rows: list[Row] = []
     findings: list[Finding] = []
@@ -198,7 +200,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             else:
                 continue
         non_empty += 1
-        if _is_repeated_header(grid, header, r):
+        if _is_repeated_header(grid, labels, r):
             sections += 1  # a heading, as the first header is: nothing to read in it
             continue
         if "priority" not in inherited and (listed := _projects_in_priority(values)):
