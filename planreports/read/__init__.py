@@ -10,13 +10,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The readers are imported here, not in the worker: workers are forked from this process, so
+# they start with the readers loaded instead of paying a fresh import each.
+import msoffcrypto
+
 from planreports.findings import finding
 from planreports.model import Finding, InputFile, Row, SheetReport
+from planreports.read.csvfile import read_csv
 from planreports.read.files import discover, sha256_of, sniff
 from planreports.read.grid import SheetGrid
 from planreports.read.header import find_header, synonym_table
 from planreports.read.isolate import Crashed, run_isolated
+from planreports.read.safety import UnsafeFileError
 from planreports.read.table import rows_from_grid, skipped
+from planreports.read.xls import read_xls
+from planreports.read.xlsx import read_xlsx
 
 
 @dataclass(frozen=True)
@@ -48,8 +56,6 @@ class ReadResult:
 
 def _open_ole2(path: Path, label: str, password: str | None) -> tuple[str, object]:
     """An OLE2 file is a legacy .xls or an encrypted OOXML workbook; tell them apart."""
-    import msoffcrypto
-
     with path.open("rb") as handle:
         try:
             office = msoffcrypto.OfficeFile(handle)
@@ -71,9 +77,6 @@ def _open_ole2(path: Path, label: str, password: str | None) -> tuple[str, objec
 
 
 def _grids(kind: str, source: Path | bytes) -> list[SheetGrid]:
-    from planreports.read.csvfile import read_csv
-    from planreports.read.xls import read_xls
-    from planreports.read.xlsx import read_xlsx
 
     if isinstance(source, bytes):  # a decrypted workbook: readers want a path
         suffix = ".xlsx" if kind == "xlsx" else ".xls"
@@ -91,7 +94,6 @@ def _grids(kind: str, source: Path | bytes) -> list[SheetGrid]:
 
 def _describe_error(exc: BaseException) -> str:
     """What is wrong with a file, in words for the finding; never a traceback."""
-    from planreports.read.safety import UnsafeFileError
 
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if isinstance(exc, UnsafeFileError):
