@@ -179,6 +179,14 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
     )
 
 
+def _sha256_or_blank(path: Path) -> str:
+    """A file can vanish while it is read (a lead's sync client moving it): no traceback."""
+    try:
+        return sha256_of(path)
+    except OSError:
+        return ""
+
+
 def _read_one(job: tuple[Path, ReadOptions]) -> FileResult:
     return read_file(*job)
 
@@ -204,7 +212,8 @@ def read_inputs(
             label = path.relative_to(root).as_posix()
             result = FileResult(
                 input=InputFile(
-                    path=label, sha256=sha256_of(path), status="failed", reason=result.reason
+                    path=label, sha256=_sha256_or_blank(path), status="failed",
+                    reason=result.reason,
                 ),
                 findings=(finding("unreadable-file", f"{label}: {result.reason}", file=label),),
             )
