@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,12 +56,17 @@ HEADER_SCAN_ROWS = 30  # title blocks above the header are rarely longer than th
 KEY_WORDS = frozenset({"key", "legend", "definition", "definitions", "meaning"})
 
 
-def normalise(text: object) -> str:
-    """'Progress Update:' -> 'progress update'; '2020/21 Ambition' -> 'ambition'."""
-    value = str(text).lower().replace("&", " and ")
+@functools.lru_cache(maxsize=8192)
+def _normalise_text(text: str) -> str:
+    value = text.lower().replace("&", " and ")
     value = re.sub(r"\b(19|20)\d\d(/\d\d(\d\d)?)?\b", " ", value)  # year labels on a column
     value = re.sub(r"[^a-z0-9]+", " ", value)
     return " ".join(value.split())
+
+
+def normalise(text: object) -> str:
+    """'Progress Update:' -> 'progress update'; '2020/21 Ambition' -> 'ambition'."""
+    return _normalise_text(str(text))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from planreports.findings import finding
 from planreports.model import Finding, Row, SheetReport, Source
-from planreports.read.grid import SheetGrid, cell_name, column_letter
+from planreports.read.grid import SheetGrid, column_letter
 from planreports.read.header import Header
 
 HIERARCHY = ("priority", "workstream", "item")
@@ -43,6 +43,8 @@ class SheetRows:
 
 def as_text(value: object) -> str:
     """A cell as the text a reader sees: 3.0 -> '3', a date -> ISO, strip spaces."""
+    if type(value) is str and not _NEEDS_CLEANING.search(value):
+        return value.strip()  # the common case, on the hot path of a regional roll-up
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -55,6 +57,9 @@ def as_text(value: object) -> str:
         return value.isoformat()
     text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+_NEEDS_CLEANING = re.compile(r"[\r\n\xa0]")
 
 
 def _merged_lookup(grid: SheetGrid) -> dict[tuple[int, int], tuple[int, int]]:
@@ -163,6 +168,8 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     findings: list[Finding] = []
     non_empty = sections = 0
 
+    width = max((len(row) for row in grid.values), default=0)
+    letters = [column_letter(c) for c in range(max(width, *columns.values(), 0) + 1)]
     for r in range(header.row + 1, len(grid.values)):
         values: dict[str, object] = {}
         cells: dict[str, str] = {}
@@ -174,7 +181,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
                 raw = _value(grid, *origin)
                 if raw not in ("", None):
                     inherited.add(name)
-            cells[name] = cell_name(r, c)
+            cells[name] = f"{letters[c]}{r + 1}"
             if raw in ("", None):
                 continue
             values[name] = raw if name == "due" and not isinstance(raw, str) else as_text(raw)
@@ -224,7 +231,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             sections += 1  # "1. To make care a joint endeavour ..." on its own: a group heading
             continue
 
-        source = Source(file=file, sheet=grid.name, cell=cell_name(r, first_col))
+        source = Source(file=file, sheet=grid.name, cell=f"{letters[first_col]}{r + 1}")
         parts, context = _line_split(values) or ([values], [])
         if context:  # kept, so that nothing the lead wrote is lost
             extras += tuple(("Heading", line) for line in context)
