@@ -110,11 +110,25 @@ FINDINGS = (
 )
 
 
-def sample_view(items=ITEMS, findings=FINDINGS) -> PackView:
+HISTORY = (
+    PeriodSummary("FY17 Q4", dt.date(2017, 3, 31), {"R": 2, "A": 3, "G": 3, None: 1}),
+    PeriodSummary("FY18 Q1", dt.date(2017, 6, 30), {"R": 1, "A": 2, "G": 4}),
+)
+# Last period's items that no tracker reports now, as history hands them back (no trend).
+GONE = (
+    item("P6", "Research partnerships (BRC, CLAHRC, CRF, CRN, DEC, MIC)", "G",
+         "Partnership agreements renewed for the CRF and DEC.", "Director of Research", 14),
+    item("P2", "Estates Redevelopment", "R",
+         "Warneford business case delayed pending the estates strategy refresh.",
+         "Director of Finance", 15, sub="Warneford site"),
+)
+
+
+def sample_view(items=ITEMS, findings=FINDINGS, history=HISTORY, gone=GONE) -> PackView:
     config = load_config(ROOT / "config.yaml")
-    history = (PeriodSummary("FY18 Q1", dt.date(2017, 6, 30), {"R": 1, "A": 2, "G": 4}),)
     return PackView(config=config, name="board", title="Trust Board", items=tuple(items),
-                    findings=tuple(findings), inputs=(), history=history)
+                    findings=tuple(findings), inputs=(), history=tuple(history),
+                    no_longer_reported=tuple(gone))
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +157,8 @@ def tables(prs):
 def test_slides_in_pack_order_with_unique_titles(deck):
     names = titles(deck)
     assert len(names) == len(set(names))
-    assert names[:3] == ["Business Plan: FY18 Q2 report", "Plan on a page", "RAG summary"]
+    assert names[:4] == ["Business Plan: FY18 Q2 report", "Plan on a page", "RAG summary",
+                         "RAG over time"]
     assert names[-1] == "RAG key"
     assert "Progress updates: Joint endeavour" in names
     assert "Progress updates: Electronic health record (cont.)" in names
@@ -172,6 +187,40 @@ def test_chart_is_native_with_alt_text_and_rag_colours(deck):
     assert list(plot.categories)[0] == "1. Joint endeavour"
     text = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
     assert "Since FY18 Q1: 2 deteriorated, 1 improved." in text
+
+
+def test_rag_over_time_is_a_native_chart_of_each_period(deck):
+    slide = next(s for s in deck.slides if s.shapes.title.text == "RAG over time")
+    frame = next(shape for shape in slide.shapes if shape.has_chart)
+    plot = frame.chart.plots[0]
+    assert list(plot.categories) == ["FY17 Q4", "FY18 Q1", "FY18 Q2"]
+    # Now: 1 Red, 3 Amber, 3 Green, 1 Blue, 1 without a RAG; an empty segment is None.
+    assert [(s.name, str(s.format.fill.fore_color.rgb), s.values) for s in plot.series] == [
+        ("Red", "D5281B", (2.0, 1.0, 1.0)),
+        ("Amber", "FFB81C", (3.0, 2.0, 3.0)),
+        ("Green", "007F3B", (3.0, 4.0, 3.0)),
+        ("Blue", "005EB8", (None, None, 1.0)),
+        ("No RAG", "D8DDE0", (1.0, None, 1.0)),
+    ]
+    assert frame.chart.has_legend and plot.has_data_labels
+    descr = frame._element.nvGraphicFramePr.cNvPr.get("descr")
+    assert descr == (
+        "Stacked column chart of RAG status counts by period, oldest first. "
+        "FY17 Q4: 2 Red, 3 Amber, 3 Green, 0 Blue, 1 No RAG; "
+        "FY18 Q1: 1 Red, 2 Amber, 4 Green, 0 Blue, 0 No RAG; "
+        "FY18 Q2 (this period): 1 Red, 3 Amber, 3 Green, 1 Blue, 1 No RAG."
+    )
+    caption = next(sh for sh in slide.shapes if sh.name == "Movement").text_frame.text
+    assert caption == ("Since FY18 Q1: Red 1 → 1, Amber 2 → 3, Green 4 → 3, Blue 0 → 1, "
+                       "No RAG 0 → 1.")
+
+
+def test_no_rag_over_time_slide_without_history(tmp_path):
+    target = tmp_path / "first.pptx"
+    render_deck(sample_view(history=(), gone=()), TEMPLATE, target)
+    names = titles(Presentation(str(target)))
+    assert "RAG over time" not in names
+    assert names[2:4] == ["RAG summary", "Progress updates: Joint endeavour"]
 
 
 def test_rag_shown_as_word_and_colour_with_trend(deck):
@@ -239,20 +288,47 @@ def test_exceptions_hold_red_deteriorated_and_overdue(deck):
                      range(1, len(table.rows))]
     why = {project.split("\n")[-1]: reason for project, reason in rows}
     assert set(why) == {"Deliver patient involvement and experience strategy",
-                        "Community Hospitals – Consultation"}
+                        "Community Hospitals – Consultation",
+                        "Research partnerships (BRC, CLAHRC, CRF, CRN, DEC, MIC)",
+                        "Warneford site"}
     assert why["Community Hospitals – Consultation"].split("\n") == [
         "Red: Milestones delayed", "Deteriorated (was Amber)", "Overdue: due 31 Jul 2017"]
 
 
+def test_exceptions_list_what_is_no_longer_reported_with_last_rag(deck):
+    rows = []
+    for slide, table in tables(deck):
+        if slide.shapes.title.text.startswith("Exceptions"):
+            rows += [(table.cell(r, 0).text, table.cell(r, 1).text,
+                      str(table.cell(r, 1).fill.fore_color.rgb), table.cell(r, 2).text,
+                      table.cell(r, 3).text) for r in range(1, len(table.rows))]
+    gone = [row for row in rows if row[4].startswith("No longer reported")]
+    assert gone == [
+        ("2. Transforming services", "Red", "D5281B", "Estates Redevelopment\nWarneford site",
+         "No longer reported (was Red in FY18 Q1)"),
+        ("6. Research", "Green", "007F3B",
+         "Research partnerships (BRC, CLAHRC, CRF, CRN, DEC, MIC)",
+         "No longer reported (was Green in FY18 Q1)"),
+    ]
+
+
 def test_pack_without_items_says_so(tmp_path):
     target = tmp_path / "empty.pptx"
-    render_deck(sample_view(items=(), findings=()), TEMPLATE, target)
+    render_deck(sample_view(items=(), findings=(), gone=()), TEMPLATE, target)
     prs = Presentation(str(target))
     names = titles(prs)
     assert names == ["Business Plan: FY18 Q2 report", "Plan on a page", "Progress updates",
                      "Data quality", "RAG key"]
     text = " ".join(sh.text_frame.text for sh in prs.slides[2].shapes if sh.has_text_frame)
     assert "No items were reported for Trust Board in FY18 Q2." in text
+    # Items reported last period and not now are still the board's news.
+    render_deck(sample_view(items=(), findings=()), TEMPLATE, target)
+    prs = Presentation(str(target))
+    assert titles(prs) == ["Business Plan: FY18 Q2 report", "Plan on a page",
+                           "Progress updates", "Exceptions", "Data quality", "RAG key"]
+    table = next(t for s, t in tables(prs) if s.shapes.title.text == "Exceptions")
+    assert [table.cell(r, 3).text for r in range(1, len(table.rows))] == [
+        "No longer reported (was Red in FY18 Q1)", "No longer reported (was Green in FY18 Q1)"]
 
 
 def other_templates(tmp_path: Path) -> dict[str, Path]:

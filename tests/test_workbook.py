@@ -85,8 +85,15 @@ def make_view(pack: str = "board", *, directorates: bool = True,
         PeriodSummary("FY18 Q1", dt.date(2017, 6, 30), {"R": 1, "A": 1, "G": 3}),
         PeriodSummary("FY17 Q4", dt.date(2017, 3, 31), {"A": 2, "G": 2, None: 1}),
     ) if history else ()
+    # Last period's items that no tracker reports now, as history hands them back.
+    gone = (
+        item("P6", "Research partnerships (BRC, CLAHRC, CRF, CRN, DEC, MIC)", "G", 11,
+             update="Partnership agreements renewed.", lead="Director of Research"),
+        item("P2", "Estates Redevelopment", "A", 12, item="Warneford site",
+             update="Business case with the estates group.", lead="Director of Finance"),
+    ) if history else ()
     title = config.pack(pack).title
-    return PackView(config, pack, title, items, findings, inputs, earlier)
+    return PackView(config, pack, title, items, findings, inputs, earlier, gone)
 
 
 @pytest.fixture(scope="module")
@@ -294,9 +301,24 @@ def test_exceptions_say_why(book: openpyxl.Workbook) -> None:
         ("=SUM(A1)", "Red (milestones delayed)"),
         ("Deliver the Cost Improvement Programme", "Red (milestones delayed)"),
         ("Estates Redevelopment", "Overdue: Due 01/07/2017, not complete"),
+        ("Estates Redevelopment", "No longer reported (was Amber in FY18 Q1)"),
+        ("Research partnerships (BRC, CLAHRC, CRF, CRN, DEC, MIC)",
+         "No longer reported (was Green in FY18 Q1)"),
     ]
     # A row that comes from a finding alone has no RAG to show, not "No RAG".
-    assert rows(book["Exceptions"])[-1][4] is None
+    assert rows(book["Exceptions"])[3][4] is None
+
+
+def test_exceptions_show_last_rag_of_what_is_no_longer_reported(book) -> None:
+    ws = book["Exceptions"]
+    gone = [(r[0].value, r[3].value, r[4].value, r[4].fill.fgColor.rgb, r[7].value)
+            for r in ws.iter_rows(min_row=2) if str(r[0].value).startswith("No longer")]
+    assert gone == [
+        ("No longer reported (was Amber in FY18 Q1)", "Warneford site", "Amber", "FFFFB81C",
+         "Business case with the estates group."),
+        ("No longer reported (was Green in FY18 Q1)", None, "Green", "FF007F3B",
+         "Partnership agreements renewed."),
+    ]
 
 
 def test_data_quality_worst_first(book: openpyxl.Workbook) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
@@ -180,7 +181,7 @@ def _row_number(cell: str | None) -> str:
 
 
 def exceptions(deck: DeckWriter) -> None:
-    """Items at the worst RAG, deteriorated or overdue, with why each is there."""
+    """Items at the worst RAG, deteriorated, overdue or no longer reported, with why."""
     config, view = deck.config, deck.view
     worst = config.rag[0]
     overdue = {(f.file, f.sheet, _row_number(f.cell)): f
@@ -208,12 +209,32 @@ def exceptions(deck: DeckWriter) -> None:
     for f in overdue.values():  # overdue rows that did not become an item of this pack
         table.add((_priority_name(config, f.priority, True), "", f.workstream or "",
                    f.message, "", ""), note=f"{f.file}!{f.sheet}!{f.cell}")
+    _no_longer_reported(deck, table)
     if not table.rows:
         slide = deck.slide("Exceptions")
         deck.text_slides("", [f"No exceptions for {config.report.period}: nothing is "
-                              f"{worst.label}, deteriorated or overdue."], first=slide)
+                              f"{worst.label}, deteriorated, overdue or no longer "
+                              f"reported."], first=slide)
         return
     deck.table_slides("Exceptions", table, notes_title="Source cells of the rows on this slide:")
+
+
+def _no_longer_reported(deck: DeckWriter, table: Table) -> None:
+    """Last period's items that no tracker reports now, each with last period's RAG."""
+    config, view = deck.config, deck.view
+    # The latest earlier period: history is oldest first, but a caller's order is not trusted.
+    latest = max(view.history, key=lambda p: p.as_of, default=None)
+    before = latest.period if latest else "last period"
+    for item in _ordered(config, view.no_longer_reported):
+        status = config.rag_status(item.rag)
+        was = f"was {status.label} in {before}" if status else f"no RAG in {before}"
+        # Last period's RAG word and colour, without a trend: there is nothing to compare.
+        rag, style = _rag_cell(config, replace(item, trend=None))
+        project = "\n".join(t for t in (item.workstream, item.item) if t)
+        table.add((_priority_name(config, item.priority, True), rag, project,
+                   f"No longer reported ({was})", item.update, item.lead),
+                  (PLAIN, style, PLAIN, PLAIN, PLAIN, PLAIN),
+                  note=f"{project}: last reported in {before} at {item.source}")
 
 
 def data_quality(deck: DeckWriter) -> None:

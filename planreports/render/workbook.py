@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from planreports.errors import RenderError
 from planreports.model import Finding, PackView, PeriodSummary
 from planreports.render.text import headline
+from planreports.render.workbook_exceptions import write_exceptions
 from planreports.render.workbook_sheets import (
     BOLD_SCALE,
     FONT,
@@ -31,7 +32,6 @@ from planreports.render.workbook_sheets import (
     text_lines,
     text_on,
     write_data_quality,
-    write_exceptions,
     write_register,
 )
 
