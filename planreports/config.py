@@ -229,8 +229,8 @@ class Config(_Model):
         *,
         period: str | None = None,
         as_of: dt.date | None = None,
-        inputs: Path | None = None,
-        out: Path | None = None,
+        inputs: str | Path | None = None,
+        out: str | Path | None = None,
     ) -> Config:
         """The same config with command-line overrides applied (paths made absolute)."""
         report = self.report.model_copy(
@@ -238,9 +238,11 @@ class Config(_Model):
         )
         update: dict[str, Any] = {"report": report}
         if inputs is not None:
-            update["inputs"] = self.inputs.model_copy(update={"folder": str(inputs.resolve())})
+            update["inputs"] = self.inputs.model_copy(
+                update={"folder": str(Path(inputs).resolve())}
+            )
         if out is not None:
-            update["outputs"] = self.outputs.model_copy(update={"folder": str(out.resolve())})
+            update["outputs"] = self.outputs.model_copy(update={"folder": str(Path(out).resolve())})
         new = self.model_copy(update=update)
         new._path = self._path
         new._warnings = self._warnings
