@@ -294,7 +294,7 @@ def reconcile(rows: Sequence[Row], config: Config) -> Reconciled:
         files = {i.source.file for i in group}
         rags = {i.rag for i in group if i.rag}
         if len(files) > 1 and len(rags) > 1:
-            named = "; ".join(f"{i.source} says {_label(config, i.rag)}" for i in group)
+            named = _conflict_summary(config, group)
             for i in group:
                 r.add(finding(
                     "conflicting-rag",
@@ -313,6 +313,20 @@ def reconcile(rows: Sequence[Row], config: Config) -> Reconciled:
                     priority=p.id, workstream=w.title,
                 ))
     return Reconciled(items=tuple(items), findings=tuple(r.findings), dropped=dropped)
+
+
+def _conflict_summary(config: Config, group: list[Item], limit: int = 4) -> str:
+    """'Red at a.xlsx!P1!A5; Green at b.xlsx!S!A7 and 2 more': bounded, so a workstream that
+    300 trackers report on does not make 300 messages of 300 names each."""
+    by_rag: dict[str | None, list[Item]] = defaultdict(list)
+    for item in group:
+        by_rag[item.rag].append(item)
+    parts = []
+    for rag, members in by_rag.items():
+        shown = ", ".join(str(i.source) for i in members[:limit])
+        more = f" and {len(members) - limit} more" if len(members) > limit else ""
+        parts.append(f"{_label(config, rag)} at {shown}{more}")
+    return "; ".join(parts)
 
 
 def _label(config: Config, key: str | None) -> str:
