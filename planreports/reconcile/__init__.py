@@ -52,6 +52,17 @@ class _Reconciler:
         self.priorities = priority_candidates(config)
         self.findings: list[Finding] = []
         self._priority_cache: dict[str, Match] = {}
+        self._ws_cache: dict[tuple[str, str], Match] = {}
+        self._ws_candidates: dict[str, list] = {}
+
+    def _workstream_match(self, priority: Priority, project: str) -> Match:
+        """Cached: a roll-up repeats the same project titles thousands of times."""
+        key = (priority.id, project)
+        if key not in self._ws_cache:
+            if priority.id not in self._ws_candidates:
+                self._ws_candidates[priority.id] = workstream_candidates(priority)
+            self._ws_cache[key] = best_match(project, self._ws_candidates[priority.id])
+        return self._ws_cache[key]
 
     def add(self, f: Finding) -> None:
         self.findings.append(f)
@@ -108,7 +119,7 @@ class _Reconciler:
             return None, None, project, None
         if not project:
             return priority, None, "", None
-        m = best_match(project, workstream_candidates(priority))
+        m = self._workstream_match(priority, project)
         ws = _workstream(priority, m.key)
         at = where(row.source.file, row.source.sheet, row.cell_of("workstream"))
         inherited = "workstream" in row.inherited
