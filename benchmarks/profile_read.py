@@ -1,0 +1,159 @@
+"""Where the read stage's time goes: its parts timed alone, then cProfile of one worker's work.
+
+The benchmark (run.py) says how fast the read stage is; this says why. On one corpus it times,
+in this process and without a profiler (best of --repeat):
+
+- the floor (python-calamine values), and a worker's whole job (``read_file``) file by file;
+- the parts of that job: sha256 + sniff, ``read_xlsx`` (and inside it the zip safety checks,
+  the styles part, the sheet scan for fills), ``find_header``, ``rows_from_grid``;
+- what the parent pays to receive the results: unpickling every file's ``FileResult``;
+
+then prints cProfile's top functions for ``read_file`` over every file (cumulative and own
+time). Worker processes are left out on purpose: the parts are what each worker runs, and the
+parent's share is measured directly.
+
+Usage: ``python benchmarks/profile_read.py [--corpus DIR] [--repeat 3] [--top 30]``
+(default corpus: benchmarks/corpus/300x100, generated if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pickle
+import pstats
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402 - the generator sits beside this script, not in a package
+
+
+def best(repeat: int, func: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
+    """(label, seconds) for the floor, the worker's whole job and its parts, the parent's."""
+    from python_calamine import CalamineWorkbook
+
+    from planreports.config import load_config
+    from planreports.read import ReadOptions, discover, read_file
+    from planreports.read import xlsx as reader
+    from planreports.read.files import sha256_of, sniff
+    from planreports.read.header import find_header, synonym_table
+    from planreports.read.safety import check_sizes, check_xml_parts
+    from planreports.read.table import rows_from_grid
+
+    config = load_config(generate.CONFIG)
+    options = ReadOptions(root=corpus, columns=dict(config.inputs.columns))
+    table = synonym_table(config.inputs.columns)
+    paths = discover(corpus)
+
+    def floor() -> None:
+        for path in paths:
+            workbook = CalamineWorkbook.from_path(str(path))
+            for name in workbook.sheet_names:
+                workbook.get_sheet_by_name(name).to_python()
+
+    def safety() -> None:
+        for path in paths:
+            with zipfile.ZipFile(path) as zf:
+                check_sizes(zf)
+                check_xml_parts(zf)
+
+    def styles() -> None:
+        for path in paths:
+            with zipfile.ZipFile(path) as zf:
+                reader.StyleTable(zf)
+
+    def scans() -> None:
+        for path in paths:
+            with zipfile.ZipFile(path) as zf:
+                style_table = reader.StyleTable(zf)
+                for sheet in reader._sheet_parts(zf).values():
+                    if sheet.kind == "worksheet":
+                        reader.scan_sheet(zf, sheet.part, style_table)
+
+    grids = [reader.read_xlsx(path) for path in paths]
+    headers = [[find_header(g.values, table) for g in file_grids] for file_grids in grids]
+    results = [read_file(path, options) for path in paths]
+    blobs = [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for r in results]
+    return [
+        ("floor: python-calamine values", best(repeat, floor)),
+        ("read_file, the whole job of the workers", best(
+            repeat, lambda: [read_file(p, options) for p in paths])),
+        ("  sha256 + sniff", best(repeat, lambda: [(sha256_of(p), sniff(p)) for p in paths])),
+        ("  read_xlsx (values, merges, fills)", best(
+            repeat, lambda: [reader.read_xlsx(p) for p in paths])),
+        ("    zip open + check_sizes + check_xml_parts", best(repeat, safety)),
+        ("    StyleTable (styles.xml + theme)", best(repeat, styles)),
+        ("    StyleTable + _sheet_parts + scan_sheet", best(repeat, scans)),
+        ("  find_header, every sheet", best(
+            repeat, lambda: [[find_header(g.values, table) for g in gs] for gs in grids])),
+        ("  rows_from_grid, every tracker sheet", best(repeat, lambda: [
+            [rows_from_grid(g, h, "f") for g, h in zip(gs, hs, strict=True) if h]
+            for gs, hs in zip(grids, headers, strict=True)])),
+        ("parent: unpickle every FileResult", best(
+            repeat, lambda: [pickle.loads(b) for b in blobs])),
+    ]
+
+
+def profile(corpus: Path, top: int) -> str:
+    from planreports.config import load_config
+    from planreports.read import ReadOptions, discover, read_file
+
+    config = load_config(generate.CONFIG)
+    options = ReadOptions(root=corpus, columns=dict(config.inputs.columns))
+    paths = discover(corpus)
+    read_file(paths[0], options)  # first-call costs (codec lookups, caches) out of the profile
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for path in paths:
+        read_file(path, options)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top // 2)
+    return out.getvalue()
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="a corpus folder (default benchmarks/corpus/300x100)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--top", type=int, default=30, help="functions listed by cProfile")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    corpus = args.corpus or generate.ensure(generate.DEFAULT_TRACKERS, generate.DEFAULT_ROWS)
+    measured = parts(corpus, args.repeat)
+    floor = measured[0][1]
+    files = len(list(corpus.glob("*.xlsx")))
+    print(f"{corpus}: {files} files, best of {args.repeat}, one process\n")
+    print(f"{'part':<48}{'seconds':>9}{'ms/file':>9}{'x floor':>9}")
+    for label, seconds in measured:
+        print(f"{label:<48}{seconds:9.3f}{seconds / files * 1e3:9.2f}{seconds / floor:9.2f}")
+    print()
+    print(profile(corpus, args.top))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
