@@ -185,3 +185,48 @@ def test_failed_build_keeps_previous_outputs(sample_folder: Path, monkeypatch) -
         planreports.build(sample_folder / "config.yaml")
     assert board.read_bytes() == good
     assert not [p for p in run.out_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def _pdf_words(pdf: Path) -> list[tuple[int, float, float, float, float, str]]:
+    """(page, x0, y0, x1, y1, text) for every word LibreOffice drew."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    words, page = [], 0
+    for line in out.splitlines():
+        if "<page " in line:
+            page += 1
+        elif m := re.search(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" '
+                            r'yMax="([\d.-]+)">(.*)</word>', line):
+            words.append((page, *map(float, m.groups()[:4]), m[5]))
+    return words
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_sample_deck_text_stays_inside_its_slide_and_its_tables(built: dict) -> None:
+    """LibreOffice grows a table row whose text does not fit; a grown table pushes words
+    below the table's planned bottom. So every word over a table must sit inside it."""
+    from pptx import Presentation
+    from pptx.util import Emu
+
+    prs = Presentation(str(built["out_dir"] / "board.pptx"))
+    width, height = Emu(prs.slide_width).pt, Emu(prs.slide_height).pt
+    words = _pdf_words(built["pdfs"]["board.pptx"])
+    assert max(w[0] for w in words) == len(prs.slides)
+    checked = 0
+    for number, slide in enumerate(prs.slides, start=1):
+        on_page = [w for w in words if w[0] == number]
+        for _, x0, y0, x1, y1, text in on_page:
+            assert x0 >= 0 and x1 <= width and y0 >= 0 and y1 <= height, (number, text)
+        for shape in slide.shapes:
+            if not shape.has_table:
+                continue
+            left, top = Emu(shape.left).pt, Emu(shape.top).pt
+            right = left + sum(Emu(c.width).pt for c in shape.table.columns)
+            bottom = top + sum(Emu(r.height).pt for r in shape.table.rows)
+            inside = [w for w in on_page if left <= (w[1] + w[3]) / 2 <= right
+                      and (w[2] + w[4]) / 2 >= top]
+            below = [w for w in inside if w[4] > bottom + 1.0 and (w[2] + w[4]) / 2 < height - 40]
+            assert not below, (number, shape.name, [w[5] for w in below][:10])
+            checked += 1
+    assert checked >= 10  # the sample's progress tables, exceptions, data quality, key
