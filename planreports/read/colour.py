@@ -18,13 +18,24 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from openpyxl.styles.colors import COLOR_INDEX
 
 from planreports.config import RagStatus
 
 # Excel's legacy palette (BIFF .xls files and `indexed` colours in .xlsx); 64 and 65 are the
 # system foreground/background, which no reader can know, so they are not in it.
-INDEXED_COLOURS: tuple[str, ...] = tuple("#" + argb[-6:].upper() for argb in COLOR_INDEX[:64])
+# Excel's legacy 64-colour palette (as openpyxl's COLOR_INDEX), written out so that reading
+# a tracker does not import openpyxl (and numpy) into every worker.
+INDEXED_COLOURS: tuple[str, ...] = (
+    '#000000', '#FFFFFF', '#FF0000', '#00FF00', '#0000FF', '#FFFF00', '#FF00FF', '#00FFFF',
+    '#000000', '#FFFFFF', '#FF0000', '#00FF00', '#0000FF', '#FFFF00', '#FF00FF', '#00FFFF',
+    '#800000', '#008000', '#000080', '#808000', '#800080', '#008080', '#C0C0C0', '#808080',
+    '#9999FF', '#993366', '#FFFFCC', '#CCFFFF', '#660066', '#FF8080', '#0066CC', '#CCCCFF',
+    '#000080', '#FF00FF', '#FFFF00', '#00FFFF', '#800080', '#800000', '#008080', '#0000FF',
+    '#00CCFF', '#CCFFFF', '#CCFFCC', '#FFFF99', '#99CCFF', '#FF99CC', '#CC99FF', '#FFCC99',
+    '#3366FF', '#33CCCC', '#99CC00', '#FFCC00', '#FF9900', '#FF6600', '#666699', '#969696',
+    '#003366', '#339966', '#003300', '#333300', '#993300', '#993366', '#333399', '#333333',
+
+)
 
 _DRAWINGML = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 # Excel's theme index order. The theme part lists dk1, lt1, dk2, lt2, but a cell's

@@ -51,6 +51,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "id": ("id", "ref", "reference", "planreports id", "row id"),
 }
 
+LONGEST_HEADER = 80  # characters: no column name is longer; a longer cell is data, not a header
 HEADER_SCAN_ROWS = 30  # title blocks above the header are rarely longer than this
 # "RAG Key", "Status legend": the heading of a key table, never a tracker column.
 KEY_WORDS = frozenset({"key", "legend", "definition", "definitions", "meaning"})
@@ -98,6 +99,9 @@ def match_header_row(cells: Sequence[object], table: Mapping[str, str]) -> Heade
         if value is None or value == "":
             continue
         text = str(value).strip()
+        if len(text) > LONGEST_HEADER:  # an update, not a column name: skip the word work
+            extras[col] = text
+            continue
         key = normalise(text)
         name = table.get(key)
         if name is None and len(key) <= 40 and not KEY_WORDS & set(key.split()):
