@@ -37,21 +37,41 @@ class Source:
     def __str__(self) -> str:
         return f"{self.file}!{self.sheet}!{self.cell}"
 
+    def __reduce__(self) -> tuple:
+        # Rows cross from worker processes by pickle; the dataclass default is several times
+        # slower to load than a plain constructor call, and a roll-up sends tens of thousands.
+        return (Source, (self.file, self.sheet, self.cell))
+
 
 @dataclass(frozen=True, slots=True)
 class Row:
     """One tracker row as read: canonical field text, with the cell of each field.
 
-    `values` holds text (or a real date for `due`) by canonical field name; `rag_fill` is the
-    RAG cell's fill as "#RRGGBB" when the sheet coloured it; `extras` keeps unknown columns.
+    `values` holds text (or a real date for `due`) by canonical field name; `columns` maps each
+    field to its column letter (one mapping shared by a sheet's rows) and `number` is the sheet
+    row, so `cell_of("rag")` is e.g. "B7"; `rag_fill` is the RAG cell's fill as "#RRGGBB" when
+    the sheet coloured it; `extras` keeps unknown columns.
     """
 
     source: Source
     values: Mapping[str, object]
-    cells: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, str] = field(default_factory=dict)
+    number: int = 0
     rag_fill: str | None = None
     extras: tuple[tuple[str, str], ...] = ()
     inherited: frozenset[str] = frozenset()  # fields filled from a merged cell or row above
+
+    def __reduce__(self) -> tuple:
+        return (
+            Row,
+            (self.source, self.values, self.columns, self.number, self.rag_fill, self.extras,
+             self.inherited),
+        )
+
+    @property
+    def cells(self) -> dict[str, str]:
+        """Field -> A1 cell of this row."""
+        return {name: f"{letter}{self.number}" for name, letter in self.columns.items()}
 
     def text(self, name: str) -> str:
         value = self.values.get(name)
@@ -62,7 +82,8 @@ class Row:
         return str(value).strip()
 
     def cell_of(self, name: str) -> str:
-        return self.cells.get(name, self.source.cell)
+        letter = self.columns.get(name)
+        return f"{letter}{self.number}" if letter else self.source.cell
 
 
 @dataclass(frozen=True, slots=True)

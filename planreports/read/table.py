@@ -170,9 +170,11 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
 
     width = max((len(row) for row in grid.values), default=0)
     letters = [column_letter(c) for c in range(max(width, *columns.values(), 0) + 1)]
+    # Shared by every row of the sheet, so a pickle back from the worker holds each once.
+    field_letters = {name: letters[c] for name, c in columns.items()}
+    interned: dict[frozenset[str], frozenset[str]] = {}
     for r in range(header.row + 1, len(grid.values)):
         values: dict[str, object] = {}
-        cells: dict[str, str] = {}
         inherited: set[str] = set()
         for name, c in columns.items():
             raw = _value(grid, r, c)
@@ -181,7 +183,6 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
                 raw = _value(grid, *origin)
                 if raw not in ("", None):
                     inherited.add(name)
-            cells[name] = f"{letters[c]}{r + 1}"
             if raw in ("", None):
                 continue
             values[name] = raw if name == "due" and not isinstance(raw, str) else as_text(raw)
@@ -210,9 +211,10 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
         if _is_repeated_header(grid, labels, r):
             sections += 1  # a heading, as the first header is: nothing to read in it
             continue
+        row_columns = field_letters
         if "priority" not in inherited and (listed := _projects_in_priority(values)):
             values = listed
-            cells["workstream"] = cells["priority"]
+            row_columns = {**field_letters, "workstream": field_letters["priority"]}
 
         # A new priority starts a new group; a new workstream ends the item above it.
         if "priority" in values and values["priority"] != current.get("priority"):
@@ -240,10 +242,11 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
                 Row(
                     source=source,
                     values=part,
-                    cells=cells,
+                    columns=row_columns,
+                    number=r + 1,
                     rag_fill=fill,
                     extras=extras,
-                    inherited=frozenset(inherited),
+                    inherited=interned.setdefault(frozenset(inherited), frozenset(inherited)),
                 )
             )
 

@@ -167,11 +167,11 @@ class _Reconciler:
         if not update:
             note("missing-update", f"{label} has no progress update", "update")
         lead = row.text("lead")
-        if "lead" in row.cells and checks.is_missing_lead(lead):
+        if "lead" in row.columns and checks.is_missing_lead(lead):
             shown = f" ('{lead}')" if lead else ""
             note("missing-lead", f"{label} has no named lead{shown}", "lead")
             lead = ""
-        elif "lead" not in row.cells:
+        elif "lead" not in row.columns:
             # No lead column at all: the plan's own lead for this work stands in.
             lead = (ws.lead if ws and ws.lead else None) or (priority.lead if priority else "")
             lead = lead or ""
