@@ -7,19 +7,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from pptx.chart.data import CategoryChartData
-from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Pt
 
 from planreports.model import SEVERITY_ORDER, Item
 from planreports.render.deck_tables import Table
 from planreports.render.deck_text import (
-    FONT,
     GREY,
     PLAIN,
     Style,
     fit_text_size,
     on_colour,
+    style_rag_chart,
     write_text,
 )
 from planreports.render.deck_writer import DeckWriter
@@ -98,27 +97,10 @@ def rag_summary(deck: DeckWriter) -> None:
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_STACKED, Pt(body.left), Pt(body.top),
                                    Pt(width), Pt(body.height), data)
     chart = frame.chart
-    chart.font.size, chart.font.name = Pt(12), FONT
-    chart.has_legend, chart.legend.position = True, XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
+    style_rag_chart(chart, [colour for _, _, colour in series])
     chart.category_axis.reverse_order = True  # priority 1 at the top, as in the plan
     # ...and the count scale at the bottom: python-pptx sets crossing on value axes only.
     chart.value_axis._element.xpath("c:crosses")[0].set("val", "max")
-    chart.value_axis.has_major_gridlines = True
-    chart.value_axis.tick_labels.number_format = "0"
-    chart.value_axis.tick_labels.number_format_is_linked = False
-    plot = chart.plots[0]
-    plot.gap_width, plot.overlap = 60, 100
-    plot.has_data_labels = True
-    plot.data_labels.show_value = True
-    plot.data_labels.position = XL_LABEL_POSITION.CENTER
-    for chart_series, (_, _, colour) in zip(plot.series, series, strict=True):
-        chart_series.format.fill.solid()
-        chart_series.format.fill.fore_color.rgb = RGBColor.from_string(colour)
-        labels = chart_series.data_labels
-        labels.show_value, labels.position = True, XL_LABEL_POSITION.CENTER
-        labels.font.size, labels.font.bold = Pt(11), True
-        labels.font.color.rgb = RGBColor.from_string(on_colour(colour))
     described = "; ".join(
         f"{_priority_name(config, pid, short=True)}: " + ", ".join(
             f"{counts[pid].get(key, 0)} {label}" for label, key, _ in series

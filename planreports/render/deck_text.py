@@ -6,7 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pptx.chart.chart import Chart
 from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_LABEL_POSITION, XL_LEGEND_POSITION
 from pptx.util import Pt
 
 from planreports.render.measure import fit_size
@@ -83,3 +85,26 @@ def write_text(frame, text: str, size: float, style: Style = PLAIN, align=None,
         # An empty paragraph takes its height from here; unset, it would be 18 pt.
         para._p.get_or_add_endParaRPr().set("sz", str(int(size * 100)))
 
+
+
+def style_rag_chart(chart: Chart, colours: Sequence[str]) -> None:
+    """The look every RAG chart shares: legend below, whole-number counts, stacks labelled
+    with their count in the RAG colours (series in `colours` order, "RRGGBB")."""
+    chart.font.size, chart.font.name = Pt(12), FONT
+    chart.has_legend, chart.legend.position = True, XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.value_axis.has_major_gridlines = True
+    chart.value_axis.tick_labels.number_format = "0"
+    chart.value_axis.tick_labels.number_format_is_linked = False
+    plot = chart.plots[0]
+    plot.gap_width, plot.overlap = 60, 100
+    plot.has_data_labels = True
+    plot.data_labels.show_value = True
+    plot.data_labels.position = XL_LABEL_POSITION.CENTER
+    for chart_series, colour in zip(plot.series, colours, strict=True):
+        chart_series.format.fill.solid()
+        chart_series.format.fill.fore_color.rgb = RGBColor.from_string(colour)
+        labels = chart_series.data_labels
+        labels.show_value, labels.position = True, XL_LABEL_POSITION.CENTER
+        labels.font.size, labels.font.bold = Pt(11), True
+        labels.font.color.rgb = RGBColor.from_string(on_colour(colour))

@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pptx.chart.data import CategoryChartData
-from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Pt
 
 from planreports.model import PackView
 from planreports.render.deck_text import (
-    FONT,
     GREY,
     TEXT_INSETS,
     Style,
     fit_text_size,
-    on_colour,
+    style_rag_chart,
     write_text,
 )
 from planreports.render.deck_writer import DeckWriter
@@ -102,24 +100,7 @@ def rag_over_time(deck: DeckWriter) -> None:
         Pt(body.top + body.height - top), data,
     )
     chart = frame_shape.chart
-    chart.font.size, chart.font.name = Pt(12), FONT
-    chart.has_legend, chart.legend.position = True, XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
-    chart.value_axis.has_major_gridlines = True
+    style_rag_chart(chart, [colour for _, _, colour in series])
     chart.value_axis.minimum_scale = 0
-    chart.value_axis.tick_labels.number_format = "0"
-    chart.value_axis.tick_labels.number_format_is_linked = False
-    plot = chart.plots[0]
-    plot.gap_width, plot.overlap = 60, 100
-    plot.has_data_labels = True
-    plot.data_labels.show_value = True
-    plot.data_labels.position = XL_LABEL_POSITION.CENTER
-    for chart_series, (_, _, colour) in zip(plot.series, series, strict=True):
-        chart_series.format.fill.solid()
-        chart_series.format.fill.fore_color.rgb = RGBColor.from_string(colour)
-        labels = chart_series.data_labels
-        labels.show_value, labels.position = True, XL_LABEL_POSITION.CENTER
-        labels.font.size, labels.font.bold = Pt(11), True
-        labels.font.color.rgb = RGBColor.from_string(on_colour(colour))
     frame_shape.name = "RAG over time chart"
     frame_shape._element.nvGraphicFramePr.cNvPr.set("descr", described(periods, series))
