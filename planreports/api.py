@@ -13,7 +13,6 @@ from planreports.errors import InputError, PlanreportsError, RenderError, UsageE
 from planreports.model import Finding, Item, Output, PackView, PeriodSummary
 from planreports.outputs import write_atomic, write_json_atomic
 from planreports.packs import order_items, sort_findings, view_for
-from planreports.reconcile.accounting import account
 from planreports.run import PackResult, Run
 
 Progress = Callable[[str, str], None]  # (stage, detail)
@@ -37,6 +36,7 @@ def _read_and_reconcile(
     from planreports import history
     from planreports.read import read_inputs
     from planreports.reconcile import reconcile
+    from planreports.reconcile.accounting import account
 
     folder = config.inputs_dir
     if not folder.is_dir():

@@ -68,11 +68,6 @@ class Row:
              self.inherited),
         )
 
-    @property
-    def cells(self) -> dict[str, str]:
-        """Field -> A1 cell of this row."""
-        return {name: f"{letter}{self.number}" for name, letter in self.columns.items()}
-
     def text(self, name: str) -> str:
         value = self.values.get(name)
         if value is None:

@@ -9,6 +9,7 @@ saved beside it, and the caller is told where.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import tempfile
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planreports.errors import RenderError
-from planreports.read.files import sha256_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,8 @@ def write_atomic(target: Path, write: Callable[[Path], object]) -> Written:
         write(tmp)
         with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())
-        digest = sha256_of(tmp)
+        with tmp.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
         try:
             os.replace(tmp, target)
             return Written(target, digest)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planreports import __version__
 from planreports.config import Config
 from planreports.model import Finding, InputFile, Item, Output, PackView
-from planreports.reconcile.accounting import SheetAccount
+
+if TYPE_CHECKING:  # the reconcile package pulls in the readers; not needed to load a Run
+    from planreports.reconcile.accounting import SheetAccount
 
 
 @dataclass(frozen=True)

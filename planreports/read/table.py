@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from planreports.findings import finding
@@ -269,9 +268,3 @@ def skipped(grid: SheetGrid, file: str, reason: str) -> SheetRows:
         rows=(),
         findings=(finding("sheet-skipped", message, file=file, sheet=grid.name),),
     )
-
-
-def iter_nonempty(values: list[list[object]]) -> Iterator[int]:
-    for r, row in enumerate(values):
-        if any(v not in ("", None) for v in row):
-            yield r
