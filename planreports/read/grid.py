@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -22,6 +22,17 @@ class SheetGrid:
     kind: str = "worksheet"  # "chart sheet" and others are listed, never read as data
     merged: tuple[tuple[int, int, int, int], ...] = ()  # (r0, c0, r1, c1) inclusive
     fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    # An .xlsx sheet finds its fills one column at a time, when asked: only the RAG column's
+    # colours are ever read, and scanning every cell's style would cost more than the values.
+    column_fills: Callable[[int], Mapping[int, str]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    def fills_in_column(self, col: int) -> Mapping[int, str]:
+        """Row -> the fill a reader sees, for the cells of one column that have one."""
+        if self.column_fills is not None:
+            return self.column_fills(col)
+        return {r: fill for (r, c), fill in self.fills.items() if c == col}
 
 
 def column_letter(index: int) -> str:

@@ -172,6 +172,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     # Shared by every row of the sheet, so a pickle back from the worker holds each once.
     field_letters = {name: letters[c] for name, c in columns.items()}
     interned: dict[frozenset[str], frozenset[str]] = {}
+    rag_fills = grid.fills_in_column(columns["rag"]) if "rag" in columns else {}
     for r in range(header.row + 1, len(grid.values)):
         values: dict[str, object] = {}
         inherited: set[str] = set()
@@ -199,7 +200,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             for c, v in enumerate(row_values)
             if c not in known_columns and as_text(v) and (r, c) not in merged
         )
-        fill = grid.fills.get((r, columns["rag"])) if "rag" in columns else None
+        fill = rag_fills.get(r)
         own = set(values) - inherited
         if not own and not extras:
             if fill and "rag" in columns and any(v for v in current.values()):
