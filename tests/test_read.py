@@ -14,6 +14,9 @@ import xlsxwriter
 from openpyxl.styles import PatternFill
 
 from planreports.read import read_inputs
+from planreports.read.grid import SheetGrid
+from planreports.read.header import find_header, synonym_table
+from planreports.read.table import rows_from_grid
 
 SOLID = {
     "red": PatternFill("solid", fgColor="FFFF0000"),
@@ -213,3 +216,48 @@ def test_real_excel_dates_survive(tmp_path: Path) -> None:
     result = read_inputs(inputs)
     assert [r.values.get("due") for r in result.rows] == [dt.date(2018, 3, 31), "Nov 18"]
     assert os.path.exists(inputs / "IT.xlsx")
+
+
+def test_a_sheet_grid_read_cell_by_cell_as_a_reader_sees_it() -> None:
+    """Merges past the last row or over one another, a header repeated in other case, notes
+    in a column with no header (but not under a merge), CR/NBSP, a date kept as a date; the
+    title row naming two fields loses to the header naming more."""
+    due = dt.date(2024, 3, 31)
+    values: list[list[object]] = [
+        ["Trust report", "", "", "", "", "", ""],
+        ["Priority", "Status", "", "", "", "", ""],
+        ["Priority", "RAG", "Project", "Update", "Due", "Notes", ""],
+        ["P1", "Green", "Alpha", "Line one\r\nline two\xa0", due, "note a", ""],
+        ["", "Red", "Beta", 3.0, "", "", "stray"],
+        ["", "", "", "", "", "", ""],
+        ["PRIORITY", " rag ", "project", "", "", "NOTES", ""],
+        ["  ", "Amber", "Gamma", "", "", "", ""],
+        ["", "Amber", "Delta", "", "", "", "under merge"],
+        ["P2", "", "Epsilon", "text", "", "", ""],
+        ["", "Green", "", "", "", "", ""],
+    ]
+    grid = SheetGrid(
+        name="S",
+        values=values,
+        merged=((3, 0, 5, 0), (3, 4, 4, 4), (4, 4, 7, 4), (7, 0, 8, 0), (8, 5, 8, 6),
+                (9, 0, 500, 0), (9, 3, 10, 3)),
+        fills={(10, 1): "#00B050"},
+    )
+    header = find_header(values, synonym_table())
+    assert header is not None and (header.row, dict(header.extras)) == (2, {5: "Notes"})
+    result = rows_from_grid(grid, header, "f.xlsx")
+    assert (result.report.rows, result.report.items, result.report.sections) == (7, 6, 1)
+    assert [
+        (r.cell_of("priority"), dict(r.values), r.rag_fill, r.extras, sorted(r.inherited))
+        for r in result.rows
+    ] == [
+        ("A4", {"priority": "P1", "rag": "Green", "workstream": "Alpha",
+                "update": "Line one\nline two", "due": due}, None, (("Notes", "note a"),), []),
+        ("A5", {"priority": "P1", "rag": "Red", "workstream": "Beta", "update": "3", "due": due},
+         None, (("Column G", "stray"),), ["due", "priority"]),
+        ("A8", {"rag": "Amber", "workstream": "Gamma", "priority": "P1"}, None, (), ["priority"]),
+        ("A9", {"rag": "Amber", "workstream": "Delta", "priority": "P1"}, None, (), ["priority"]),
+        ("A10", {"priority": "P2", "workstream": "Epsilon", "update": "text"}, None, (), []),
+        ("A11", {"priority": "P2", "rag": "Green", "workstream": "Epsilon"}, "#00B050", (),
+         ["priority", "workstream"]),
+    ]

@@ -91,6 +91,31 @@ def synonym_table(extra: Mapping[str, Sequence[str]] | None = None) -> dict[str,
     return table
 
 
+@functools.lru_cache(maxsize=8192)
+def _header_keys(text: str) -> tuple[str, ...]:
+    """What a header cell is looked up by: its normalised text, then its leading words.
+
+    "RAG Status (Q2)" or "Progress Update - September" is found by "rag status" or "progress
+    update"; a longer cell, or the heading of a key table, only by its whole text. Depends on
+    the text alone, so it is worked out once however many sheets repeat the header.
+    """
+    key = normalise(text)
+    words = key.split()
+    if len(key) > 40 or KEY_WORDS & set(words):
+        return (key,)
+    return (key, *(" ".join(words[:cut]) for cut in range(len(words) - 1, 0, -1)))
+
+
+def _field_named(keys: tuple[str, ...], table: Mapping[str, str]) -> str | None:
+    name = table.get(keys[0])
+    if name is None:
+        for key in keys[1:]:
+            name = table.get(key)
+            if name:
+                break
+    return name
+
+
 def match_header_row(cells: Sequence[object], table: Mapping[str, str]) -> Header | None:
     """The fields named in one row, or None when it is not a tracker header."""
     columns: dict[str, int] = {}
@@ -102,15 +127,7 @@ def match_header_row(cells: Sequence[object], table: Mapping[str, str]) -> Heade
         if len(text) > LONGEST_HEADER:  # an update, not a column name: skip the word work
             extras[col] = text
             continue
-        key = normalise(text)
-        name = table.get(key)
-        if name is None and len(key) <= 40 and not KEY_WORDS & set(key.split()):
-            # "RAG Status (Q2)" or "Progress Update - September": try the leading words.
-            words = key.split()
-            for cut in range(len(words) - 1, 0, -1):
-                name = table.get(" ".join(words[:cut]))
-                if name:
-                    break
+        name = _field_named(_header_keys(text), table)
         if name and name not in columns:
             columns[name] = col
         else:
@@ -132,6 +149,10 @@ def find_header(
     """
     best: Header | None = None
     for r, cells in enumerate(values[:scan]):
+        # A row names at most one field per non-empty cell: one with too few cells to beat the
+        # best so far (two fields, for the first) is passed over without reading its words.
+        if len(cells) - cells.count("") <= (len(best.columns) if best else 1):
+            continue
         found = match_header_row(cells, table)
         if found and (best is None or len(found.columns) > len(best.columns)):
             best = Header(row=r, columns=found.columns, extras=found.extras)

@@ -42,8 +42,11 @@ class SheetRows:
 
 def as_text(value: object) -> str:
     """A cell as the text a reader sees: 3.0 -> '3', a date -> ISO, strip spaces."""
-    if type(value) is str and not _NEEDS_CLEANING.search(value):
-        return value.strip()  # the common case, on the hot path of a regional roll-up
+    if type(value) is str:
+        # The common case, on the hot path of a regional roll-up: `in` is cheaper than a regex.
+        if "\n" not in value and "\r" not in value and "\xa0" not in value:
+            return value.strip()
+        return _clean_lines(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -54,21 +57,29 @@ def as_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    return _clean_lines(str(value))
+
+
+def _clean_lines(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
 
-_NEEDS_CLEANING = re.compile(r"[\r\n\xa0]")
+def _merged_by_column(grid: SheetGrid, columns: set[int]) -> dict[int, dict[int, object]]:
+    """For each of `columns`: row -> the value of the merged range covering that cell.
 
-
-def _merged_lookup(grid: SheetGrid) -> dict[tuple[int, int], tuple[int, int]]:
-    """Every covered cell of a merged range -> its top-left cell."""
-    lookup: dict[tuple[int, int], tuple[int, int]] = {}
+    A range's own top-left cell is not covered. Where ranges overlap the later one wins.
+    Only the asked-for columns and rows that hold values are worked out: a range covering
+    a whole column costs no more than the cells it can matter to.
+    """
+    lookup: dict[int, dict[int, object]] = {c: {} for c in columns}
+    last_row = len(grid.values) - 1  # a range can claim rows far below the last value
     for r0, c0, r1, c1 in grid.merged:
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                if (r, c) != (r0, c0):
-                    lookup[(r, c)] = (r0, c0)
+        value = _value(grid, r0, c0)
+        for c in columns:
+            if c0 <= c <= c1:
+                rows = range(r0 + (c == c0), min(r1, last_row) + 1)
+                lookup[c].update(dict.fromkeys(rows, value))
     return lookup
 
 
@@ -140,13 +151,19 @@ def _projects_in_priority(values: dict[str, object]) -> dict[str, object] | None
     return candidate if _line_split(candidate) else None
 
 
-def _is_repeated_header(grid: SheetGrid, labels: dict[int, str], r: int) -> bool:
+def _is_repeated_header(row: list[object], labels: list[tuple[int, str]]) -> bool:
     """The header row again, further down: a table that ran onto a new page.
 
-    `labels` is the header's text by column, lower case."""
+    `labels` is the header's text by column, lower case, in column order."""
     same = 0
-    for c, label in labels.items():
-        text = as_text(_value(grid, r, c)).lower()
+    width = len(row)
+    for c, label in labels:
+        if c >= width:
+            break
+        value = row[c]
+        if value == "" or value is None:
+            continue
+        text = as_text(value).lower()
         if not text:
             continue
         if text != label:
@@ -155,60 +172,111 @@ def _is_repeated_header(grid: SheetGrid, labels: dict[int, str], r: int) -> bool
     return same >= 2
 
 
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """What every row of one sheet is read with, worked out once per sheet."""
+
+    # field, column, is it `due` (kept as a real date), and when a merged cell spreads it
+    # down: row -> the merged value
+    fields: list[tuple[str, int, bool, dict[int, object] | None]]
+    named: list[tuple[int, str]]  # extra columns with a header: column, header text
+    # columns with no header, ascending: column, "Column X", rows a merged range covers
+    loose: list[tuple[int, str, dict[int, object]]]
+    labels: list[tuple[int, str]]  # the header's text by column, lower case
+
+
+def _layout(grid: SheetGrid, header: Header) -> _Layout:
+    columns = dict(header.columns)
+    known = set(columns.values()) | set(header.extras)
+    width = max((len(row) for row in grid.values), default=0)
+    loose = [c for c in range(width) if c not in known]
+    spread = {name: c for name, c in columns.items() if name not in NOT_SPREAD_BY_MERGE}
+    merged = _merged_by_column(grid, {*spread.values(), *loose})
+    return _Layout(
+        fields=[
+            (name, c, name == "due", merged[c] if name in spread and merged[c] else None)
+            for name, c in columns.items()
+        ],
+        named=list(header.extras.items()),
+        loose=[(c, f"Column {column_letter(c)}", merged[c]) for c in loose],
+        labels=[(c, as_text(_value(grid, header.row, c)).lower()) for c in sorted(known)],
+    )
+
+
+def _read_fields(row: list[object], layout: _Layout, r: int) -> tuple[dict[str, object], set[str]]:
+    """A row's field values, and which of them came down from a merged cell above."""
+    width = len(row)
+    values: dict[str, object] = {}
+    inherited: set[str] = set()
+    for name, c, is_due, spread in layout.fields:
+        raw = row[c] if c < width else ""
+        if raw == "" or raw is None:
+            if spread is None:
+                continue
+            raw = spread.get(r, "")
+            if raw == "" or raw is None:
+                continue
+            inherited.add(name)
+        if type(raw) is str and "\n" not in raw and "\r" not in raw and "\xa0" not in raw:
+            text = raw.strip()  # as_text's common case, inline: this runs for every cell
+        elif is_due and not isinstance(raw, str):
+            values[name] = raw  # a real date, for the date parser to trust
+            continue
+        else:
+            text = as_text(raw)
+        if text:
+            values[name] = text
+    return values, inherited
+
+
+def _extras(row: list[object], layout: _Layout, r: int) -> tuple[tuple[str, str], ...]:
+    """Unknown columns' text: those with a header, then those without one."""
+    width = len(row)
+    found = []
+    for c, label in layout.named:
+        if c < width and (text := as_text(row[c])):
+            found.append((label, text))
+    # A note typed in a column with no header is still the lead's text: keep it.
+    for c, label, merged in layout.loose:
+        if c >= width:
+            break
+        if (text := as_text(row[c])) and r not in merged:
+            found.append((label, text))
+    return tuple(found)
+
+
+def _has_detail(values: dict[str, object], inherited: set[str]) -> bool:
+    return any(name in DETAIL and name not in inherited for name in values)
+
+
 def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     """Turn the rows below `header` into Rows, inheriting hierarchy and splitting lines."""
-    merged = _merged_lookup(grid)
+    layout = _layout(grid, header)
     columns = dict(header.columns)
-    first_col = min([*columns.values(), *header.extras.keys()])
-    known_columns = set(columns.values()) | set(header.extras)
-    labels = {c: as_text(_value(grid, header.row, c)).lower() for c in sorted(known_columns)}
+    first_letter = column_letter(min([*columns.values(), *header.extras.keys()]))
+    any_extras = bool(layout.named or layout.loose)
     current: dict[str, object] = {}
     rows: list[Row] = []
     findings: list[Finding] = []
     non_empty = sections = 0
 
-    width = max((len(row) for row in grid.values), default=0)
-    letters = [column_letter(c) for c in range(max(width, *columns.values(), 0) + 1)]
     # Shared by every row of the sheet, so a pickle back from the worker holds each once.
-    field_letters = {name: letters[c] for name, c in columns.items()}
+    field_letters = {name: column_letter(c) for name, c in columns.items()}
     interned: dict[frozenset[str], frozenset[str]] = {}
     rag_fills = grid.fills_in_column(columns["rag"]) if "rag" in columns else {}
     for r in range(header.row + 1, len(grid.values)):
-        values: dict[str, object] = {}
-        inherited: set[str] = set()
-        for name, c in columns.items():
-            raw = _value(grid, r, c)
-            origin = merged.get((r, c))
-            if (raw == "" or raw is None) and origin and name not in NOT_SPREAD_BY_MERGE:
-                raw = _value(grid, *origin)
-                if raw not in ("", None):
-                    inherited.add(name)
-            if raw in ("", None):
-                continue
-            values[name] = raw if name == "due" and not isinstance(raw, str) else as_text(raw)
-            if values[name] == "":
-                del values[name]
-        extras = tuple(
-            (label, as_text(_value(grid, r, c)))
-            for c, label in header.extras.items()
-            if as_text(_value(grid, r, c))
-        )
-        # A note typed in a column with no header is still the lead's text: keep it.
-        row_values = grid.values[r] if r < len(grid.values) else []
-        extras += tuple(
-            (f"Column {column_letter(c)}", as_text(v))
-            for c, v in enumerate(row_values)
-            if c not in known_columns and as_text(v) and (r, c) not in merged
-        )
+        cells = grid.values[r]
+        values, inherited = _read_fields(cells, layout, r)
+        extras = _extras(cells, layout, r) if any_extras else ()
         fill = rag_fills.get(r)
-        own = set(values) - inherited
+        own = not inherited.issuperset(values)
         if not own and not extras:
             if fill and "rag" in columns and any(v for v in current.values()):
                 pass  # a coloured RAG cell alone on a continuation row is still a row
             else:
                 continue
         non_empty += 1
-        if _is_repeated_header(grid, labels, r):
+        if _is_repeated_header(cells, layout.labels):
             sections += 1  # a heading, as the first header is: nothing to read in it
             continue
         row_columns = field_letters
@@ -228,27 +296,25 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
                 values[name] = current[name]
                 inherited.add(name)
 
-        detail = (DETAIL & set(values)) - inherited
-        if not detail and not fill and not extras:
+        if not fill and not extras and not _has_detail(values, inherited):
             sections += 1  # "1. To make care a joint endeavour ..." on its own: a group heading
             continue
 
-        source = Source(file=file, sheet=grid.name, cell=f"{letters[first_col]}{r + 1}")
-        parts, context = _line_split(values) or ([values], [])
+        # Positional arguments: a frozen dataclass is measurably slower to build by keyword.
+        source = Source(file, grid.name, f"{first_letter}{r + 1}")
+        key = frozenset(inherited)
+        shared = interned.setdefault(key, key)
+        project = values.get("workstream")
+        # Most rows name one project: skip the splitting unless the cell has several lines.
+        split = _line_split(values) if isinstance(project, str) and "\n" in project else None
+        if split is None:
+            rows.append(Row(source, values, row_columns, r + 1, fill, extras, shared))
+            continue
+        parts, context = split
         if context:  # kept, so that nothing the lead wrote is lost
             extras += tuple(("Heading", line) for line in context)
         for part in parts:
-            rows.append(
-                Row(
-                    source=source,
-                    values=part,
-                    columns=row_columns,
-                    number=r + 1,
-                    rag_fill=fill,
-                    extras=extras,
-                    inherited=interned.setdefault(frozenset(inherited), frozenset(inherited)),
-                )
-            )
+            rows.append(Row(source, part, row_columns, r + 1, fill, extras, shared))
 
     report = SheetReport(
         name=grid.name,
