@@ -68,7 +68,12 @@ def theme_palette(theme_xml: bytes) -> tuple[str, ...]:
         root = fromstring(theme_xml)
     except (ParseError, DefusedXmlException, ValueError):
         return ()
-    scheme = root.find(f"{_DRAWINGML}themeElements/{_DRAWINGML}clrScheme")
+    return palette_of(root)
+
+
+def palette_of(theme: Element) -> tuple[str, ...]:
+    """`theme_palette` of a theme part already parsed (by a caller that has vetted it)."""
+    scheme = theme.find(f"{_DRAWINGML}themeElements/{_DRAWINGML}clrScheme")
     if scheme is None:
         return ()
     return tuple(

@@ -3,9 +3,9 @@
 A hostile file can make a reader library abort the interpreter (python-calamine on a
 shared-strings part that claims two billion entries raises SIGABRT, which no `except`
 catches). Worker processes turn that into a failure of that file alone, and use both cores.
-Each worker reads a batch of files, reporting as it starts and finishes each one, so a fork is
-paid per batch rather than per file; when a worker dies, the file it had started is the one
-that failed and the rest of its batch goes to a fresh worker.
+One worker per core lives for the whole run and is handed one file at a time, so a fork is
+paid per core, not per file, and the file a dead worker was reading is known exactly; a
+fresh worker takes its place for the files still to read.
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
-
-BATCHES_PER_WORKER = 4  # small enough to balance two cores, large enough to amortise a fork
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +38,14 @@ class Crashed:
 class _Worker:
     proc: Any
     conn: Connection
-    jobs: deque[tuple[int, Any]]
     log: str
-    current: int | None = None
-    deadline: float = field(default=0.0)
+    current: int | None = None  # the job it was handed and has not answered
+    deadline: float = 0.0
 
 
 def _child(
     conn: Connection,
     func: Callable[..., Any],
-    jobs: list[tuple[int, Any]],
     memory_mb: int,
     stderr: str,
 ) -> None:
@@ -66,8 +62,14 @@ def _child(
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        for index, arg in jobs:
-            conn.send(("start", index, None))
+        while True:
+            try:
+                job = conn.recv()
+            except EOFError:
+                return  # the parent is gone
+            if job is None:
+                return  # no more work
+            index, arg = job
             try:
                 result = func(arg)
             except MemoryError:
@@ -75,9 +77,9 @@ def _child(
             except BaseException as exc:  # noqa: BLE001 - report any reader failure as data
                 result = Crashed(f"the reader failed: {type(exc).__name__}: {exc}")
             try:
-                conn.send(("done", index, result))
+                conn.send((index, result))
             except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
-                conn.send(("done", index, Crashed(f"its result could not be returned: {exc}")))
+                conn.send((index, Crashed(f"its result could not be returned: {exc}")))
     finally:
         conn.close()
 
@@ -118,33 +120,43 @@ def run_isolated(
     ctx = _context()
     scratch = tempfile.mkdtemp(prefix="planreports-read-")
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
-    size = max(1, -(-len(args) // (workers * BATCHES_PER_WORKER)))
-    indexed = list(enumerate(args))
-    batches: deque[deque[tuple[int, Any]]] = deque(
-        deque(indexed[i : i + size]) for i in range(0, len(indexed), size)
-    )
+    todo: deque[int] = deque(range(len(args)))
     active: dict[Connection, _Worker] = {}
     started = 0
 
-    def start(jobs: deque[tuple[int, Any]]) -> None:
+    def start() -> _Worker:
         nonlocal started
         started += 1
-        parent, child = ctx.Pipe(duplex=False)
+        parent, child = ctx.Pipe(duplex=True)
         log = os.path.join(scratch, f"worker-{started}.stderr")
-        proc = ctx.Process(
-            target=_child, args=(child, func, list(jobs), memory_mb, log), daemon=True
-        )
+        proc = ctx.Process(target=_child, args=(child, func, memory_mb, log), daemon=True)
         proc.start()
         child.close()
-        active[parent] = _Worker(proc, parent, jobs, log, deadline=time.monotonic() + timeout)
+        active[parent] = worker = _Worker(proc, parent, log)
+        return worker
+
+    def hand_on(worker: _Worker) -> None:
+        """Give the worker the next file, or let it go when there is none."""
+        if not todo:
+            # Said, not left to EOF: a later worker forked holding a copy of this pipe's end.
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            del active[worker.conn]
+            worker.conn.close()
+            worker.proc.join(5)
+            return
+        worker.current = todo.popleft()
+        worker.deadline = time.monotonic() + timeout
+        # A worker that died before the job reached it is reported by the next wait().
+        with contextlib.suppress(OSError):
+            worker.conn.send((worker.current, args[worker.current]))
 
     def retire(worker: _Worker, reason: str | None) -> Iterator[tuple[int, Any]]:
-        """The worker is gone: fail the file it was reading, hand on the rest of its batch."""
+        """The worker is gone: fail the file it was reading; a fresh worker takes the rest."""
         del active[worker.conn]
         worker.conn.close()
         worker.proc.join(5)
-        if worker.current is not None and worker.jobs and worker.jobs[0][0] == worker.current:
-            worker.jobs.popleft()
+        if worker.current is not None:
             if reason is None:
                 code = worker.proc.exitcode
                 said = _first_line(worker.log)
@@ -153,26 +165,21 @@ def run_isolated(
                 else:
                     reason = f"the reader stopped unexpectedly (exit code {code}{said})"
             yield worker.current, Crashed(reason)
-        if worker.jobs:
-            batches.appendleft(worker.jobs)
 
     try:
-        while batches or active:
-            while batches and len(active) < workers:
-                start(batches.popleft())
+        while todo or active:
+            while todo and len(active) < workers:
+                hand_on(start())
             for conn in wait(list(active), timeout=0.5):
                 worker = active[conn]
                 try:
-                    kind, index, result = conn.recv()
+                    index, result = conn.recv()
                 except (EOFError, OSError):
                     yield from retire(worker, None)
                     continue
-                if kind == "start":
-                    worker.current, worker.deadline = index, time.monotonic() + timeout
-                else:
-                    worker.jobs.popleft()
-                    worker.current = None
-                    yield index, result
+                worker.current = None
+                hand_on(worker)  # before the caller sees the result, so the worker never idles
+                yield index, result
             now = time.monotonic()
             for worker in list(active.values()):
                 if worker.current is not None and now > worker.deadline:

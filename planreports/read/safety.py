@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 
 from planreports.read.grid import cell_name
 
@@ -57,12 +58,17 @@ def check_sizes(zf: zipfile.ZipFile) -> None:
         )
 
 
-def _head(zf: zipfile.ZipFile, name: str) -> tuple[str, bool]:
-    """A part's first 64 KB as text, and whether its root element starts within them."""
+def _read_head(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A part's first bytes: 4 KB, or 64 KB when the root element has not started by then."""
     with zf.open(name) as handle:
         head = handle.read(4096)  # the prolog of every part Office writes fits in this
         if b"<!" in head or not _ELEMENT_START.search(head.decode("latin-1")):
             head += handle.read(PROLOG_BYTES - len(head))
+    return head
+
+
+def _decode(head: bytes) -> tuple[str, bool]:
+    """A part's head as text, and whether its root element starts within it."""
     # A part may be UTF-16 (with a BOM, or without one but with NULs between ASCII bytes);
     # decode it so that a DTD cannot hide behind the encoding.
     if head.startswith(b"\xfe\xff") or head[:1] == b"\x00":
@@ -74,20 +80,26 @@ def _head(zf: zipfile.ZipFile, name: str) -> tuple[str, bool]:
     return text, bool(_ELEMENT_START.search(text)) or len(head) < PROLOG_BYTES
 
 
-def check_xml_parts(zf: zipfile.ZipFile) -> None:
+def check_xml_parts(zf: zipfile.ZipFile, read: Mapping[str, bytes] | None = None) -> None:
     """Refuse any XML part with a DTD: OPC forbids them, and only an attack uses one there.
 
     An entity declaration is how XXE (reading the reader's own files) and billion-laughs
     (a few hundred bytes that expand to gigabytes) work; no Office writer emits a DOCTYPE.
     A DTD must come before the root element, so the first 64 KB hold it; a part whose root
     element starts later than that is refused too. (Text in a CDATA section that quotes
-    "<!DOCTYPE" would be refused as well: no tracker does that.)
+    "<!DOCTYPE" would be refused as well: no tracker does that.) `read` holds parts the
+    caller has inflated already, so that they are not opened twice. Once this has passed,
+    any XML parser may be given the parts: there is no DTD left to expand.
     """
+    read = read or {}
     for info in zf.infolist():
         name = info.filename
-        if not name.lower().endswith((".xml", ".rels", ".vml")):
+        # The workbook's own parts: the package's [Content_Types].xml, _rels/.rels and
+        # docProps/ are parsed by no reader here (nor by calamine), so a DTD there is inert.
+        if not name.startswith("xl/") or not name.lower().endswith((".xml", ".rels", ".vml")):
             continue
-        head, has_root = _head(zf, name)
+        data = read.get(name)
+        head, has_root = _decode(data[:PROLOG_BYTES] if data is not None else _read_head(zf, name))
         if not has_root:
             raise UnsafeFileError(
                 f"the workbook's part {name} has no XML element in its first "

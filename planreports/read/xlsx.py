@@ -1,35 +1,31 @@
 """Read .xlsx/.xlsm: values and merges with python-calamine, fills from the styles part.
 
-openpyxl's full load costs ~19x calamine, so cell colours come from a targeted parse of
-styles.xml, the theme and one streamed scan of each sheet's cell style ids instead. The
-package is checked (`safety`) before calamine or any XML parser sees it. Macros are never
-run: nothing in this module evaluates anything; formulas give their cached values.
+openpyxl's full load costs ~19x calamine, and even a regex over every cell's start tag costs
+half as much again as calamine's whole read; so cell colours come from a targeted parse of
+styles.xml and the theme, and a scan of the one column whose colours mean something (the
+RAG column), done when the table reader asks for it. The package is checked (`safety`)
+before calamine or any XML parser sees it. Macros are never run: nothing in this module
+evaluates anything; formulas give their cached values.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
-from operator import itemgetter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, fromstring
 
 import python_calamine
-from defusedxml import DefusedXmlException, ElementTree
 
 from planreports.read import colour
 from planreports.read.conditional import conditional_fills, parse_rules
-from planreports.read.grid import SheetGrid
-from planreports.read.safety import (
-    MAX_CELLS,
-    UnsafeFileError,
-    check_sizes,
-    check_xml_parts,
-    too_large,
-)
+from planreports.read.grid import SheetGrid, column_letter
+from planreports.read.safety import MAX_CELLS, check_sizes, check_xml_parts, too_large
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -42,26 +38,31 @@ SHEET_KINDS = {
     "worksheet": "worksheet", "chartsheet": "chart sheet", "dialogsheet": "dialog sheet",
     "macrosheet": "macro sheet", "xlMacrosheet": "macro sheet", "xlIntlMacrosheet": "macro sheet",
 }
-# One cell's start tag: its reference and, when it has one, its style id, in either order.
+# One cell's start tag in any form: its reference and, when it has one, its style id.
 _CELL = re.compile(
     rb"<(?:\w+:)?c\s(?=[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\")(?:(?=[^>]*?\bs=\"([0-9]+)\"))?"
 )
-_SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData\s*>|<(?:\w+:)?sheetData\s*/>")
+# A cell start tag that is not `<c r="A1"` with its reference inside A1:AX99999 (at most
+# 4,999,950 cells, under MAX_CELLS). Every writer we know puts `r` first; when no tag in a
+# sheet breaks that form, its extent needs no counting and one column can be found by
+# its letters alone.
+_UNUSUAL_CELL = re.compile(rb'<c(?! r="(?:A[A-X]|[A-Z])[0-9]{1,5}")')
+_SHEETDATA = re.compile(rb"<((?:\w+:)?)sheetData\b")
 _ROOT = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
 _FORMATTING = re.compile(
     rb"<((?:\w+:)?)conditionalFormatting\b.*?</\1conditionalFormatting\s*>", re.DOTALL
 )
-_CHUNK = 1 << 20
-MAX_TAIL_BYTES = 16 * 1024 * 1024  # conditional formats and the rest after the cells
+_STYLE = re.compile(rb'\ss="([0-9]+)"')
+# Parts inflated whole up front: read here anyway, so the safety check reuses their bytes.
+_READ_WHOLE = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
+_READ_WHOLE_UNDER = ("xl/worksheets/", "xl/theme/")
 
 
-def _parse(zf: zipfile.ZipFile, name: str) -> Element:
+def _parse(name: str, data: bytes) -> Element:
+    # The C parser, not defusedxml's pure-Python one (several times slower): every part has
+    # passed `check_xml_parts` first, so there is no DTD and no entity to expand.
     try:
-        return ElementTree.fromstring(zf.read(name))
-    except DefusedXmlException as exc:
-        raise UnsafeFileError(
-            f"the workbook contains an XML entity payload in {name} (refused)"
-        ) from exc
+        return fromstring(data)
     except ParseError as exc:
         raise ValueError(f"the workbook's part {name} is not well-formed XML ({exc})") from exc
 
@@ -130,18 +131,19 @@ def _colour_scheme(theme: bytes) -> bytes:
 class StyleTable:
     """Style id (the `s` attribute of a cell) -> the fill colour it shows, if any."""
 
-    def __init__(self, zf: zipfile.ZipFile):
-        names = set(zf.namelist())
+    def __init__(self, styles: bytes | None, theme: bytes | None = None):
         palette: tuple[str, ...] = ()
-        themes = sorted(n for n in names if n.startswith("xl/theme/") and n.endswith(".xml"))
-        if themes:
-            palette = colour.theme_palette(_colour_scheme(zf.read(themes[0])))
+        if theme is not None:
+            try:
+                palette = colour.palette_of(fromstring(_colour_scheme(theme)))
+            except ParseError:
+                palette = ()  # a broken theme: theme colours fall back to Office's
         self.palette = palette
         self.xf_fill: list[str | None] = []
         self.dxf_fill: list[str | None] = []
-        if "xl/styles.xml" not in names:
+        if styles is None:
             return
-        root = _parse(zf, "xl/styles.xml")
+        root = _parse("xl/styles.xml", styles)
         # A workbook may redefine the legacy palette (old files, LibreOffice): its own wins.
         indexed = list(colour.INDEXED_COLOURS)
         for i, rgb in enumerate(root.iterfind(f"{M}colors/{M}indexedColors/{M}rgbColor")):
@@ -164,6 +166,9 @@ class StyleTable:
                 else None
             )
 
+    def fill_of(self, style: int) -> str | None:
+        return self.xf_fill[style] if style < len(self.xf_fill) else None
+
 
 @dataclass(frozen=True)
 class SheetPart:
@@ -175,22 +180,20 @@ class SheetPart:
     kind: str  # worksheet | chart sheet | ...
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, SheetPart]:
+def _sheet_parts(workbook: bytes, rels: bytes | None) -> dict[str, SheetPart]:
     """Sheet name -> its part in the zip, state and kind, via workbook.xml and its rels."""
-    wb = _parse(zf, "xl/workbook.xml")
-    names = set(zf.namelist())
-    rels = (
-        _parse(zf, "xl/_rels/workbook.xml.rels")
-        if "xl/_rels/workbook.xml.rels" in names else None
-    )
+    wb = _parse("xl/workbook.xml", workbook)
     targets: dict[str, tuple[str, str]] = {}
-    for rel in rels.iterfind(f"{{{NS['rel']}}}Relationship") if rels is not None else ():
-        target = rel.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target)
-        )
-        kind = rel.get("Type", "").rsplit("/", 1)[-1]
-        targets[rel.get("Id", "")] = (part, SHEET_KINDS.get(kind, kind))
+    if rels is not None:
+        for rel in _parse("xl/_rels/workbook.xml.rels", rels).iterfind(
+            f"{{{NS['rel']}}}Relationship"
+        ):
+            target = rel.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join("xl", target)
+            )
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            targets[rel.get("Id", "")] = (part, SHEET_KINDS.get(kind, kind))
     out = {}
     for sheet in wb.iterfind(f"{M}sheets/{M}sheet"):
         rid = sheet.get(f"{{{NS['r']}}}id", "")
@@ -209,91 +212,126 @@ def _column(letters: bytes) -> int:
     return col
 
 
-@dataclass
-class SheetScan:
-    """What one streamed pass over a worksheet part found."""
+@dataclass(frozen=True)
+class SheetXml:
+    """The parts of a worksheet's XML that colours come from."""
 
-    rows: int = 0  # extent from A1, by the cells' own references
-    cols: int = 0
-    fills: dict[tuple[int, int], str] = field(default_factory=dict)
-    formattings: list[Element] = field(default_factory=list)
+    cells: bytes  # from <sheetData> to the end of the part
+    usual: bool  # every cell tag is `<c r="A1"...` inside A1:AX99999 (see _UNUSUAL_CELL)
+    formattings: tuple[Element, ...] = ()
 
 
-def scan_sheet(zf: zipfile.ZipFile, part: str, styles: StyleTable) -> SheetScan:
-    """One pass over a sheet's XML: its extent, its cells' fills, its conditional formats.
+def sheet_xml(name: str, part: str, data: bytes) -> SheetXml:
+    """Split a worksheet part, and refuse it if its cells span more than MAX_CELLS.
 
-    A regex over 1 MB chunks, not an XML parse of every cell: a tracker's cells are most of
-    its bytes, and all we need from them is the reference and the style id.
+    calamine builds a dense grid from A1 to the farthest cell, so one stray value in
+    XFD1048576 would make it allocate billions of cells and abort the worker: count the
+    extent first, exactly, whenever a cell tag is out of the usual form.
     """
-    scan = SheetScan()
-    # Style ids as the bytes the regex yields: no int() per cell for the unfilled majority.
-    filled = {str(i).encode(): fill for i, fill in enumerate(styles.xf_fill) if fill}
-    tail = b""
-    root_tag = b""
-    after = bytearray()
-    with zf.open(part) as handle:
-        while chunk := handle.read(_CHUNK):
-            if after:
-                if len(after) < MAX_TAIL_BYTES:
-                    after += chunk
-                continue
-            data = tail + chunk
-            if not root_tag:
-                found = _ROOT.search(data)
-                root_tag = found.group(0) if found else b""
-            end = _SHEETDATA_END.search(data)
-            # A start tag is short: keep the end of this chunk for the next one.
-            cut = data.rfind(b"<")
-            cut = cut if cut >= 0 and len(data) - cut < 512 else len(data)
-            limit = end.start() if end else cut
-            cells = _CELL.findall(data, 0, limit)
-            if cells:  # distinct rows and columns first: map/set stay in C
-                scan.rows = max(scan.rows, *map(int, set(map(itemgetter(1), cells))))
-                scan.cols = max(scan.cols, *map(_column, set(map(itemgetter(0), cells))))
-            for letters, digits, style in cells:
-                if style in filled:
-                    scan.fills[(int(digits) - 1, _column(letters) - 1)] = filled[style]
-            if end:
-                after += data[end.start():]
-                continue
-            tail = data[cut:]
-    fragments = [m.group(0) for m in _FORMATTING.finditer(after)] if root_tag else []
-    if fragments:
-        # Parsed inside the sheet's own root tag, so its namespace prefixes stay declared.
-        closing = b"</" + root_tag[1:].split()[0].rstrip(b">") + b">"
-        try:
-            root = ElementTree.fromstring(root_tag + b"".join(fragments) + closing)
-        except DefusedXmlException as exc:
-            raise UnsafeFileError(
-                f"the workbook contains an XML entity payload in {part} (refused)"
-            ) from exc
-        except ParseError:
-            root = None  # a malformed format is no colour, not an unreadable tracker
-        if root is not None:
-            scan.formattings = list(root.iter(f"{M}conditionalFormatting"))
-    return scan
+    found = _SHEETDATA.search(data)
+    start = found.start() if found else 0
+    prefix = found.group(1) if found else b""
+    end = data.find(b"</" + prefix + b"sheetData", start)
+    end = len(data) if end < 0 else end
+    usual = not prefix and _UNUSUAL_CELL.search(data, start, end) is None
+    if not usual:
+        rows = cols = 0
+        for cell in _CELL.finditer(data, start, end):
+            rows = max(rows, int(cell.group(2)))
+            cols = max(cols, _column(cell.group(1)))
+        if rows * cols > MAX_CELLS:
+            raise too_large(name, rows, cols)
+    return SheetXml(data[start:], usual, _conditional_formats(part, data, end))
+
+
+def _conditional_formats(part: str, data: bytes, after: int) -> tuple[Element, ...]:
+    root_tag = _ROOT.search(data)
+    fragments = [m.group(0) for m in _FORMATTING.finditer(data, after)] if root_tag else []
+    if not root_tag or not fragments:
+        return ()
+    # Parsed inside the sheet's own root tag, so its namespace prefixes stay declared.
+    tag = root_tag.group(0)
+    closing = b"</" + tag[1:].split()[0].rstrip(b">") + b">"
+    try:
+        root = fromstring(tag + b"".join(fragments) + closing)
+    except ParseError:
+        return ()  # a malformed format is no colour, not an unreadable tracker
+    return tuple(root.iter(f"{M}conditionalFormatting"))
+
+
+def column_styles(xml: SheetXml, col: int) -> dict[int, int]:
+    """0-based row -> style id, for the cells of one column that have a style."""
+    out: dict[int, int] = {}
+    if xml.usual:
+        letters = column_letter(col).encode()
+        tags = re.compile(rb'<c r="' + letters + rb'([0-9]+)"(?: s="([0-9]+)")?([^>]*)')
+        for digits, style, rest in tags.findall(xml.cells):
+            if not style and (late := _STYLE.search(rest)):  # `s` after `t`: rare, but valid
+                style = late.group(1)
+            if style:
+                out[int(digits) - 1] = int(style)
+        return out
+    target = col + 1
+    for letters, digits, style in _CELL.findall(xml.cells):
+        if style and _column(letters) == target:
+            out[int(digits) - 1] = int(style)
+    return out
+
+
+def column_fills(
+    xml: SheetXml, styles: StyleTable, values: Sequence[Sequence[object]], col: int
+) -> dict[int, str]:
+    """0-based row -> the fill a reader sees in one column: the cell's own fill, with a
+    conditional format's fill drawn over it where a rule applies."""
+    fills = {}
+    for row, style in column_styles(xml, col).items():
+        if fill := styles.fill_of(style):
+            fills[row] = fill
+    if xml.formattings and any(styles.dxf_fill):
+        drawn = conditional_fills(parse_rules(xml.formattings, styles.dxf_fill), values)
+        fills.update({row: fill for (row, c), fill in drawn.items() if c == col})
+    return fills
+
+
+def _wanted_whole(name: str) -> bool:
+    return name in _READ_WHOLE or (name.startswith(_READ_WHOLE_UNDER) and name.endswith(".xml"))
+
+
+def _read_package(path: Path) -> tuple[dict[str, SheetPart], StyleTable, dict[str, SheetXml]]:
+    """Check the package, then read what colours and sheet states need from it."""
+    with zipfile.ZipFile(path) as zf:
+        check_sizes(zf)
+        read = {i.filename: zf.read(i) for i in zf.infolist() if _wanted_whole(i.filename)}
+        check_xml_parts(zf, read)
+
+        def part(name: str) -> bytes | None:
+            if name in read:
+                return read[name]
+            return zf.read(name) if name in zf.NameToInfo else None
+
+        workbook = part("xl/workbook.xml")
+        if workbook is None:
+            raise KeyError("xl/workbook.xml")
+        parts = _sheet_parts(workbook, part("xl/_rels/workbook.xml.rels"))
+        themes = sorted(
+            n for n in zf.NameToInfo if n.startswith("xl/theme/") and n.endswith(".xml")
+        )
+        styles = StyleTable(part("xl/styles.xml"), part(themes[0]) if themes else None)
+        sheets: dict[str, SheetXml] = {}
+        for sheet in parts.values():
+            if sheet.state == "visible" and sheet.kind == "worksheet":
+                data = part(sheet.part)
+                if data is not None:
+                    sheets[sheet.name] = sheet_xml(sheet.name, sheet.part, data)
+    return parts, styles, sheets
 
 
 _STATES = {"hidden": "hidden", "veryHidden": "very hidden"}
 
 
 def read_xlsx(path: Path) -> list[SheetGrid]:
-    """Every sheet of an .xlsx/.xlsm as grids with values, merges and fills."""
-    scans: dict[str, SheetScan] = {}
-    with zipfile.ZipFile(path) as zf:
-        check_sizes(zf)
-        check_xml_parts(zf)
-        names = set(zf.namelist())
-        parts = _sheet_parts(zf)
-        styles = StyleTable(zf)
-        for sheet in parts.values():
-            if sheet.state == "visible" and sheet.kind == "worksheet" and sheet.part in names:
-                scan = scan_sheet(zf, sheet.part, styles)
-                # calamine builds a dense grid from A1 to the farthest cell: refuse a sheet
-                # that would not fit, rather than let it abort the worker.
-                if scan.rows * scan.cols > MAX_CELLS:
-                    raise too_large(sheet.name, scan.rows, scan.cols)
-                scans[sheet.name] = scan
+    """Every sheet of an .xlsx/.xlsm as grids with values and merges; fills on demand."""
+    parts, styles, sheets = _read_package(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     else:
@@ -320,10 +358,10 @@ def read_xlsx(path: Path) -> list[SheetGrid]:
         merged = tuple(
             (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
         )
-        scan = scans.get(meta.name, SheetScan())
-        fills = dict(scan.fills)
-        if scan.formattings and any(styles.dxf_fill):
-            # A conditional format's fill is drawn over the cell's own: what a reader sees.
-            fills.update(conditional_fills(parse_rules(scan.formattings, styles.dxf_fill), values))
-        grids.append(SheetGrid(name=meta.name, values=values, merged=merged, fills=fills))
+        xml = sheets.get(meta.name)
+        grids.append(SheetGrid(
+            name=meta.name, values=values, merged=merged,
+            column_fills=functools.partial(column_fills, xml, styles, values) if xml else None,
+        ))
     return grids
+

@@ -1,0 +1,97 @@
+"""The .xlsx reader's fast path and the forms it must not misread.
+
+The reader finds the RAG column's colours by the cells' start tags in the form every writer
+we know uses (`<c r="C5" s="2" ...>`). A file in another valid form (attributes in another
+order, `s` after `t`, a namespace prefix on every element) must give the same colours by the
+slower exact route; one stray far cell must be refused in either form; and a DTD in a part
+that no reader parses (docProps) must not stop the tracker being read.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from planreports.read import read_inputs
+from planreports.read.safety import UnsafeFileError
+from planreports.read.xlsx import read_xlsx, sheet_xml
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SOURCE = FIXTURES / "rag-fill-standard.xlsx"
+SHEET = "xl/worksheets/sheet1.xml"
+LAUGHS = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+
+
+def _rewrite(target: Path, part: str, change: Callable[[bytes], bytes]) -> Path:
+    with zipfile.ZipFile(SOURCE) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(info, change(data) if info.filename == part else data)
+    return target
+
+
+def _rag_fills(path: Path) -> dict[int, str]:
+    (grid,) = read_xlsx(path)
+    return dict(grid.fills_in_column(2))  # column C holds the RAG
+
+
+def _reorder(data: bytes) -> bytes:
+    """`<c r="C5" s="2" t="n">` -> `<c t="n" s="2" r="C5">`: attributes in reverse order."""
+    def turn(tag: re.Match[bytes]) -> bytes:
+        attributes = re.findall(rb'\w+="[^"]*"', tag.group(1))
+        return b"<c " + b" ".join(reversed(attributes)) + tag.group(2)
+    return re.sub(rb"<c ([^>/]*)(/?>)", turn, data)
+
+
+def _style_after_type(data: bytes) -> bytes:
+    """`<c r="C5" s="2" t="n">` -> `<c r="C5" t="n" s="2">`: still `r` first."""
+    return re.sub(rb'<c (r="[^"]*") (s="[^"]*") (t="[^"]*")', rb"<c \1 \3 \2", data)
+
+
+def _prefixed(data: bytes) -> bytes:
+    """Every SpreadsheetML element under an `x:` prefix, as some generators write them."""
+    data = re.sub(rb"<(/?)(\w+)([ />])", rb"<\1x:\2\3", data)
+    return data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=", 1)
+
+
+def test_the_fast_path_sees_the_usual_form() -> None:
+    with zipfile.ZipFile(SOURCE) as zf:
+        assert sheet_xml("Progress", SHEET, zf.read(SHEET)).usual
+
+
+@pytest.mark.parametrize("change", [_reorder, _style_after_type, _prefixed])
+def test_every_valid_form_gives_the_same_colours(
+    tmp_path: Path, change: Callable[[bytes], bytes]
+) -> None:
+    expected = _rag_fills(SOURCE)
+    assert len(expected) == 9  # the fixture's nine filled RAG cells
+    changed = _rewrite(tmp_path / "changed.xlsx", SHEET, change)
+    with zipfile.ZipFile(changed) as zf:
+        xml = sheet_xml("Progress", SHEET, zf.read(SHEET))
+    assert xml.usual is (change is _style_after_type)
+    assert _rag_fills(changed) == expected
+
+
+@pytest.mark.parametrize("change", [lambda d: d, _reorder, _prefixed])
+def test_a_far_cell_is_refused_in_any_form(change: Callable[[bytes], bytes]) -> None:
+    with zipfile.ZipFile(SOURCE) as zf:
+        data = zf.read(SHEET)
+    far = data.replace(
+        b"</sheetData>", b'<row r="200000"><c r="AZ200000" t="n"><v>1</v></c></row></sheetData>'
+    )
+    with pytest.raises(UnsafeFileError, match=r"as far as AZ200000, so it spans 200,000 rows"):
+        sheet_xml("Progress", SHEET, change(far))
+
+
+def test_a_dtd_in_a_part_no_reader_parses_does_not_stop_the_tracker(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    _rewrite(inputs / "return.xlsx", "docProps/app.xml",
+             lambda d: LAUGHS + d.replace(b"</Properties>", b"&b;</Properties>"))
+    result = read_inputs(inputs)
+    assert [(i.path, i.status) for i in result.inputs] == [("return.xlsx", "read")]
+    assert len(result.rows) == 9
