@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 # The readers are imported here, not in the worker: workers are forked from this process, so
 # they start with the readers loaded instead of paying a fresh import each.
@@ -25,6 +28,8 @@ from planreports.read.safety import UnsafeFileError
 from planreports.read.table import rows_from_grid, skipped
 from planreports.read.xls import read_xls
 from planreports.read.xlsx import read_xlsx
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
     except Exception as exc:  # noqa: BLE001 - any reader failure is this file's finding
         return failed("unreadable-file", _describe_error(exc))
 
-    table = synonym_table(options.columns)
+    table = _synonyms(tuple((k, tuple(v)) for k, v in sorted(options.columns.items())))
     sheets: list[SheetReport] = []
     rows: list[Row] = []
     findings: list[Finding] = []
@@ -187,8 +192,26 @@ def _sha256_or_blank(path: Path) -> str:
         return ""
 
 
+@functools.lru_cache(maxsize=4)
+def _synonyms(columns: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
+    # Built once per worker, not per file: a worker reads a whole region's trackers.
+    return synonym_table(dict(columns))
+
+
 def _read_one(job: tuple[Path, ReadOptions]) -> FileResult:
     return read_file(*job)
+
+
+def _without_cycle_collection(results: Iterator[T]) -> Iterator[T]:
+    """Rows arrive by the ten thousand as trees with no cycles: with the cyclic collector on,
+    each pass walks every row received so far, and receiving them becomes quadratic."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from results
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_inputs(
@@ -204,8 +227,9 @@ def read_inputs(
     paths = discover(root)
     options = ReadOptions(root=root, columns=dict(columns or {}), password=password)
     results: dict[int, FileResult] = {}
-    for index, result in run_isolated(
-        _read_one, [(p, options) for p in paths], timeout=timeout, memory_mb=memory_mb
+    jobs = [(p, options) for p in paths]
+    for index, result in _without_cycle_collection(
+        run_isolated(_read_one, jobs, timeout=timeout, memory_mb=memory_mb)
     ):
         path = paths[index]
         if isinstance(result, Crashed):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import multiprocessing
 import os
 import resource
@@ -52,6 +53,9 @@ def _child(
     # A native library that aborts prints its own backtrace; keep it for the message, off
     # the user's terminal (and off a test runner's fault handler, which holds its own fd).
     faulthandler.disable()
+    # What the worker inherited from the parent lives as long as it does: keep the cyclic
+    # collector from walking it (and from touching, so copying, its shared pages) every pass.
+    gc.freeze()
     with contextlib.suppress(OSError):
         fd = os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(fd, 2)
