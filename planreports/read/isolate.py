@@ -23,9 +23,11 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+IN_FLIGHT = 2  # files handed to a worker ahead of its answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,11 @@ class _Worker:
     proc: Any
     conn: Connection
     log: str
-    current: int | None = None  # the job it was handed and has not answered
-    deadline: float = 0.0
+    # Jobs handed over and not yet answered, oldest first: the worker reads them in order, so
+    # the first is the one it is reading now. A second one waits in the pipe, so the worker
+    # never idles while the parent is busy with another worker's result.
+    pending: deque[int] = field(default_factory=deque)
+    deadline: float = 0.0  # for the first pending job
 
 
 def _child(
@@ -126,6 +131,7 @@ def run_isolated(
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
     todo: deque[int] = deque(range(len(args)))
     active: dict[Connection, _Worker] = {}
+    finished: list[Any] = []  # workers told to stop, joined at the end
     started = 0
 
     def start() -> _Worker:
@@ -140,27 +146,30 @@ def run_isolated(
         return worker
 
     def hand_on(worker: _Worker) -> None:
-        """Give the worker the next file, or let it go when there is none."""
-        if not todo:
+        """Keep the worker two files ahead, or let it go when there are none left."""
+        if not todo and not worker.pending:
             # Said, not left to EOF: a later worker forked holding a copy of this pipe's end.
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
             del active[worker.conn]
             worker.conn.close()
-            worker.proc.join(5)
+            finished.append(worker.proc)
             return
-        worker.current = todo.popleft()
-        worker.deadline = time.monotonic() + timeout
-        # A worker that died before the job reached it is reported by the next wait().
-        with contextlib.suppress(OSError):
-            worker.conn.send((worker.current, args[worker.current]))
+        while todo and len(worker.pending) < IN_FLIGHT:
+            if not worker.pending:
+                worker.deadline = time.monotonic() + timeout
+            index = todo.popleft()
+            worker.pending.append(index)
+            # A worker that died before the job reached it is reported by the next wait().
+            with contextlib.suppress(OSError):
+                worker.conn.send((index, args[index]))
 
     def retire(worker: _Worker, reason: str | None) -> Iterator[tuple[int, Any]]:
         """The worker is gone: fail the file it was reading; a fresh worker takes the rest."""
         del active[worker.conn]
         worker.conn.close()
         worker.proc.join(5)
-        if worker.current is not None:
+        if worker.pending:
             if reason is None:
                 code = worker.proc.exitcode
                 said = _first_line(worker.log)
@@ -168,7 +177,9 @@ def run_isolated(
                     reason = f"the reader crashed ({_signal_name(code)}{said})"
                 else:
                     reason = f"the reader stopped unexpectedly (exit code {code}{said})"
-            yield worker.current, Crashed(reason)
+            failed = worker.pending.popleft()
+            todo.extendleft(reversed(worker.pending))
+            yield failed, Crashed(reason)
 
     try:
         while todo or active:
@@ -181,16 +192,19 @@ def run_isolated(
                 except (EOFError, OSError):
                     yield from retire(worker, None)
                     continue
-                worker.current = None
+                worker.pending.popleft()
+                worker.deadline = time.monotonic() + timeout
                 hand_on(worker)  # before the caller sees the result, so the worker never idles
                 yield index, result
             now = time.monotonic()
             for worker in list(active.values()):
-                if worker.current is not None and now > worker.deadline:
+                if worker.pending and now > worker.deadline:
                     worker.proc.kill()
                     yield from retire(worker, f"took longer than its {timeout:.0f} s time budget")
     finally:
         for worker in active.values():
             worker.proc.kill()
             worker.conn.close()
+        for proc in finished:
+            proc.join(5)
         shutil.rmtree(scratch, ignore_errors=True)

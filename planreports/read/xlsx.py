@@ -293,6 +293,13 @@ def column_fills(
     return fills
 
 
+@functools.lru_cache(maxsize=16)
+def _style_table(styles: bytes | None, theme: bytes | None) -> StyleTable:
+    # A region's returns are mostly copies of one template, byte for byte in their styles and
+    # theme: a worker parses each distinct pair once. Keyed on the bytes, never on a name.
+    return StyleTable(styles, theme)
+
+
 def _wanted_whole(name: str) -> bool:
     return name in _READ_WHOLE or (name.startswith(_READ_WHOLE_UNDER) and name.endswith(".xml"))
 
@@ -316,7 +323,7 @@ def _read_package(path: Path) -> tuple[dict[str, SheetPart], StyleTable, dict[st
         themes = sorted(
             n for n in zf.NameToInfo if n.startswith("xl/theme/") and n.endswith(".xml")
         )
-        styles = StyleTable(part("xl/styles.xml"), part(themes[0]) if themes else None)
+        styles = _style_table(part("xl/styles.xml"), part(themes[0]) if themes else None)
         sheets: dict[str, SheetXml] = {}
         for sheet in parts.values():
             if sheet.state == "visible" and sheet.kind == "worksheet":
