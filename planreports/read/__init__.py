@@ -18,7 +18,7 @@ from typing import TypeVar
 import msoffcrypto
 
 from planreports.findings import finding
-from planreports.model import Finding, InputFile, Row, SheetReport
+from planreports.model import Finding, InputFile, Row, SheetReport, Source
 from planreports.read.csvfile import read_csv
 from planreports.read.files import discover, sha256_of, sniff
 from planreports.read.grid import SheetGrid
@@ -198,8 +198,22 @@ def _synonyms(columns: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str
     return synonym_table(dict(columns))
 
 
-def _read_one(job: tuple[Path, ReadOptions]) -> FileResult:
-    return read_file(*job)
+# A row as it crosses the pipe from a worker: Source's three fields, then Row's others.
+WireRow = tuple[object, ...]
+
+
+def _read_one(job: tuple[Path, ReadOptions]) -> tuple[FileResult, list[WireRow]]:
+    result = read_file(*job)
+    # Plain tuples pickle several times faster than NamedTuples (one Python call per object),
+    # and a region sends tens of thousands of rows.
+    wire = [(*row.source, *row[1:]) for row in result.rows]
+    return FileResult(input=result.input, findings=result.findings), wire
+
+
+def _from_wire(result: FileResult, wire: list[WireRow]) -> FileResult:
+    make = tuple.__new__  # Row._make without its per-row method call and length check
+    rows = tuple([make(Row, (make(Source, row[:3]), *row[3:])) for row in wire])
+    return FileResult(input=result.input, rows=rows, findings=result.findings)
 
 
 def _without_cycle_collection(results: Iterator[T]) -> Iterator[T]:
@@ -228,18 +242,20 @@ def read_inputs(
     options = ReadOptions(root=root, columns=dict(columns or {}), password=password)
     results: dict[int, FileResult] = {}
     jobs = [(p, options) for p in paths]
-    for index, result in _without_cycle_collection(
+    for index, answer in _without_cycle_collection(
         run_isolated(_read_one, jobs, timeout=timeout, memory_mb=memory_mb)
     ):
         path = paths[index]
-        if isinstance(result, Crashed):
+        if not isinstance(answer, Crashed):
+            result = _from_wire(*answer)
+        else:
             label = path.relative_to(root).as_posix()
             result = FileResult(
                 input=InputFile(
                     path=label, sha256=_sha256_or_blank(path), status="failed",
-                    reason=result.reason,
+                    reason=answer.reason,
                 ),
-                findings=(finding("unreadable-file", f"{label}: {result.reason}", file=label),),
+                findings=(finding("unreadable-file", f"{label}: {answer.reason}", file=label),),
             )
         results[index] = result
         if progress:
