@@ -4,9 +4,10 @@ The benchmark (run.py) says how fast the read stage is; this says why. On one co
 in this process and without a profiler (best of --repeat):
 
 - the floor (python-calamine values), and a worker's whole job (``read_file``) file by file;
-- the parts of that job: sha256 + sniff, ``read_xlsx`` (and inside it the zip safety checks,
-  the styles part, the sheet scan for fills), ``find_header``, ``rows_from_grid``;
-- what the parent pays to receive the results: unpickling every file's ``FileResult``;
+- the parts of that job: sha256 + sniff, ``read_xlsx`` (and inside it the package: zip
+  directory, safety checks, workbook/styles/theme/sheet parts), the RAG column's fills,
+  ``find_header``, ``rows_from_grid``, and pickling the answer as workers send it;
+- what the parent pays to receive the results: unpickling every answer and rebuilding rows;
 
 then prints cProfile's top functions for ``read_file`` over every file (cumulative and own
 time). Worker processes are left out on purpose: the parts are what each worker runs, and the
@@ -25,7 +26,6 @@ import pickle
 import pstats
 import sys
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -50,11 +50,10 @@ def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
     from python_calamine import CalamineWorkbook
 
     from planreports.config import load_config
-    from planreports.read import ReadOptions, discover, read_file
+    from planreports.read import ReadOptions, _from_wire, _read_one, discover, read_file
     from planreports.read import xlsx as reader
     from planreports.read.files import sha256_of, sniff
     from planreports.read.header import find_header, synonym_table
-    from planreports.read.safety import check_sizes, check_xml_parts
     from planreports.read.table import rows_from_grid
 
     config = load_config(generate.CONFIG)
@@ -68,29 +67,22 @@ def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
             for name in workbook.sheet_names:
                 workbook.get_sheet_by_name(name).to_python()
 
-    def safety() -> None:
+    def package() -> None:
+        reader._style_table.cache_clear()  # as a worker meeting each template for the first time
         for path in paths:
-            with zipfile.ZipFile(path) as zf:
-                check_sizes(zf)
-                check_xml_parts(zf)
-
-    def styles() -> None:
-        for path in paths:
-            with zipfile.ZipFile(path) as zf:
-                reader.StyleTable(zf)
-
-    def scans() -> None:
-        for path in paths:
-            with zipfile.ZipFile(path) as zf:
-                style_table = reader.StyleTable(zf)
-                for sheet in reader._sheet_parts(zf).values():
-                    if sheet.kind == "worksheet":
-                        reader.scan_sheet(zf, sheet.part, style_table)
+            reader._read_package(path)
 
     grids = [reader.read_xlsx(path) for path in paths]
     headers = [[find_header(g.values, table) for g in file_grids] for file_grids in grids]
-    results = [read_file(path, options) for path in paths]
-    blobs = [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for r in results]
+    answers = [_read_one((path, options)) for path in paths]
+    blobs = [pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL) for a in answers]
+
+    def fills() -> None:
+        for file_grids, file_headers in zip(grids, headers, strict=True):
+            for grid, header in zip(file_grids, file_headers, strict=True):
+                if header and "rag" in header.columns:
+                    grid.fills_in_column(header.columns["rag"])
+
     return [
         ("floor: python-calamine values", best(repeat, floor)),
         ("read_file, the whole job of the workers", best(
@@ -98,16 +90,17 @@ def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
         ("  sha256 + sniff", best(repeat, lambda: [(sha256_of(p), sniff(p)) for p in paths])),
         ("  read_xlsx (values, merges, fills)", best(
             repeat, lambda: [reader.read_xlsx(p) for p in paths])),
-        ("    zip open + check_sizes + check_xml_parts", best(repeat, safety)),
-        ("    StyleTable (styles.xml + theme)", best(repeat, styles)),
-        ("    StyleTable + _sheet_parts + scan_sheet", best(repeat, scans)),
+        ("    the package: zip, checks, workbook, styles, sheet parts", best(repeat, package)),
+        ("  fills of the RAG column", best(repeat, fills)),
         ("  find_header, every sheet", best(
             repeat, lambda: [[find_header(g.values, table) for g in gs] for gs in grids])),
         ("  rows_from_grid, every tracker sheet", best(repeat, lambda: [
             [rows_from_grid(g, h, "f") for g, h in zip(gs, hs, strict=True) if h]
             for gs, hs in zip(grids, headers, strict=True)])),
-        ("parent: unpickle every FileResult", best(
-            repeat, lambda: [pickle.loads(b) for b in blobs])),
+        ("  pickling the answers (as workers send them)", best(repeat, lambda: [
+            pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL) for a in answers])),
+        ("parent: unpickle every answer, rebuild rows", best(
+            repeat, lambda: [_from_wire(*pickle.loads(b)) for b in blobs])),
     ]
 
 
