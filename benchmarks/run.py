@@ -273,6 +273,25 @@ def run_case(name: str, corpus: Path, repeat: int) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def interleaved(cases: dict[str, str], corpus: Path, repeat: int) -> dict[str, Any]:
+    """The read cases and their floor, taken in turns: `repeat` rounds, each case once per
+    round (in its own interpreter, best of `repeat` there). A shared 2-core machine has slow
+    spells lasting minutes; in turns, every case meets the same spells, so the ratios between
+    them hold even when the absolute times drift."""
+    out: dict[str, Any] = {}
+    for round_ in range(1, repeat + 1):
+        print(f"  round {round_} of {repeat}:", end="", flush=True)
+        for name, label in cases.items():
+            result = run_case(name, corpus, repeat)
+            print(f" {label.split(':')[0]} {min(result['times']):.3f} s;", end="", flush=True)
+            if name in out:
+                out[name]["times"] += result["times"]
+            else:
+                out[name] = result
+        print(flush=True)
+    return out
+
+
 def _fmt(seconds: float) -> str:
     return f"{seconds:8.3f}"
 
@@ -337,9 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               flush=True)
         return out
 
-    results["ours"] = step("ours: read_inputs", "ours", corpus)
-    results["ours_cli"] = step("ours, CLI imported first", "ours_cli", corpus)
-    results["floor"] = step("floor: python-calamine values", "floor", corpus)
+    results.update(interleaved(
+        {"ours": "ours: read_inputs", "ours_cli": "ours, CLI imported first",
+         "floor": "floor: python-calamine values"}, corpus, repeat))
     results["naive"] = step("naive: pandas read_excel(openpyxl) + to_excel", "naive", corpus)
     linear = []
     for count, where in sorted(sizes.items()):

@@ -183,6 +183,9 @@ class _Layout:
     # columns with no header, ascending: column, "Column X", rows a merged range covers
     loose: list[tuple[int, str, dict[int, object]]]
     labels: list[tuple[int, str]]  # the header's text by column, lower case
+    # One header cell that a repeat of the header must show again (the RAG column's when
+    # there is one): a row whose text there differs is no header, without the full check.
+    probe: tuple[int, str]
 
 
 def _layout(grid: SheetGrid, header: Header) -> _Layout:
@@ -192,6 +195,7 @@ def _layout(grid: SheetGrid, header: Header) -> _Layout:
     loose = [c for c in range(width) if c not in known]
     spread = {name: c for name, c in columns.items() if name not in NOT_SPREAD_BY_MERGE}
     merged = _merged_by_column(grid, {*spread.values(), *loose})
+    labels = [(c, as_text(_value(grid, header.row, c)).lower()) for c in sorted(known)]
     return _Layout(
         fields=[
             (name, c, name == "due", merged[c] if name in spread and merged[c] else None)
@@ -199,7 +203,8 @@ def _layout(grid: SheetGrid, header: Header) -> _Layout:
         ],
         named=list(header.extras.items()),
         loose=[(c, f"Column {column_letter(c)}", merged[c]) for c in loose],
-        labels=[(c, as_text(_value(grid, header.row, c)).lower()) for c in sorted(known)],
+        labels=labels,
+        probe=next(((c, t) for c, t in labels if c == columns.get("rag")), labels[0]),
     )
 
 
@@ -264,6 +269,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     field_letters = {name: column_letter(c) for name, c in columns.items()}
     interned: dict[frozenset[str], frozenset[str]] = {}
     rag_fills = grid.fills_in_column(columns["rag"]) if "rag" in columns else {}
+    probe_col, probe_label = layout.probe
     for r in range(header.row + 1, len(grid.values)):
         cells = grid.values[r]
         values, inherited = _read_fields(cells, layout, r)
@@ -276,7 +282,10 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             else:
                 continue
         non_empty += 1
-        if _is_repeated_header(cells, layout.labels):
+        probe = cells[probe_col] if probe_col < len(cells) else ""
+        if not (type(probe) is str and as_text(probe).lower() not in ("", probe_label)) and (
+            _is_repeated_header(cells, layout.labels)
+        ):
             sections += 1  # a heading, as the first header is: nothing to read in it
             continue
         row_columns = field_letters
