@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import io
 import os
 import tempfile
@@ -20,7 +21,7 @@ import msoffcrypto
 from planreports.findings import finding
 from planreports.model import Finding, InputFile, Row, SheetReport, Source
 from planreports.read.csvfile import read_csv
-from planreports.read.files import discover, sha256_of, sniff
+from planreports.read.files import discover, sha256_of, sniff, sniff_head
 from planreports.read.grid import SheetGrid
 from planreports.read.header import find_header, synonym_table
 from planreports.read.isolate import Crashed, run_isolated
@@ -30,6 +31,7 @@ from planreports.read.xls import read_xls
 from planreports.read.xlsx import read_xlsx
 
 T = TypeVar("T")
+IN_MEMORY_BYTES = 64 * 1024 * 1024  # larger files are hashed and parsed from disk
 
 
 @dataclass(frozen=True)
@@ -82,18 +84,16 @@ def _open_ole2(path: Path, label: str, password: str | None) -> tuple[str, objec
 
 
 def _grids(kind: str, source: Path | bytes) -> list[SheetGrid]:
-
-    if isinstance(source, bytes):  # a decrypted workbook: readers want a path
-        suffix = ".xlsx" if kind == "xlsx" else ".xls"
-        with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp:
+    if kind == "xlsx":
+        return read_xlsx(source)  # from a path or from memory
+    if isinstance(source, bytes):  # a decrypted legacy workbook: its reader wants a path
+        with tempfile.NamedTemporaryFile(suffix=".xls", delete=False) as tmp:
             tmp.write(source)
         try:
             return _grids(kind, Path(tmp.name))
         finally:
             os.unlink(tmp.name)
-    reader: Callable[[Path], list[SheetGrid]] = {
-        "xlsx": read_xlsx, "xls": read_xls, "csv": read_csv,
-    }[kind]
+    reader: Callable[[Path], list[SheetGrid]] = {"xls": read_xls, "csv": read_csv}[kind]
     return reader(source)
 
 
@@ -118,8 +118,15 @@ def _describe_error(exc: BaseException) -> str:
 def read_file(path: Path, options: ReadOptions) -> FileResult:
     """Read one tracker: sniff, open, find each sheet's header, turn rows into Rows."""
     label = path.relative_to(options.root).as_posix()
-    digest = sha256_of(path)
-    kind, why = sniff(path)
+    # A tracker is read from memory, once: its hash is then of the very bytes parsed, even if
+    # a sync client rewrites the file meanwhile. A huge file is streamed from disk instead.
+    data = path.read_bytes() if path.stat().st_size <= IN_MEMORY_BYTES else None
+    if data is not None:
+        digest = hashlib.sha256(data).hexdigest()
+        kind, why = sniff_head(data[:4096], path.suffix)
+    else:
+        digest = sha256_of(path)
+        kind, why = sniff(path)
 
     def failed(code: str, reason: str) -> FileResult:
         message = f"{label}: {reason}"
@@ -130,7 +137,7 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
 
     if kind == "unreadable":
         return failed("unreadable-file", why)
-    source: Path | bytes = path
+    source: Path | bytes = data if kind == "xlsx" and data is not None else path
     if kind == "ole2":
         kind, opened = _open_ole2(path, label, options.password)
         if kind == "encrypted":

@@ -40,7 +40,11 @@ def sha256_of(path: Path) -> str:
 def sniff(path: Path) -> tuple[str, str]:
     """(format, why) where format is xlsx | ole2 | csv | unreadable; from bytes, not the name."""
     with path.open("rb") as handle:
-        head = handle.read(4096)
+        return sniff_head(handle.read(4096), path.suffix)
+
+
+def sniff_head(head: bytes, suffix: str) -> tuple[str, str]:
+    """`sniff` of a file's first bytes (4 KB are enough) and its extension."""
     if not head:
         return "unreadable", "the file is empty"
     if head.startswith(ZIP):
@@ -49,6 +53,6 @@ def sniff(path: Path) -> tuple[str, str]:
         return "ole2", ""
     if b"\x00" in head:
         return "unreadable", "not a spreadsheet (binary data of an unknown kind)"
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+    if suffix.lower() in {".xlsx", ".xlsm"}:
         return "unreadable", "the file is plain text, not an Excel workbook (renamed to .xlsx?)"
     return "csv", ""

@@ -304,9 +304,11 @@ def _wanted_whole(name: str) -> bool:
     return name in _READ_WHOLE or (name.startswith(_READ_WHOLE_UNDER) and name.endswith(".xml"))
 
 
-def _read_package(path: Path) -> tuple[dict[str, SheetPart], StyleTable, dict[str, SheetXml]]:
+def _read_package(
+    source: Path | bytes,
+) -> tuple[dict[str, SheetPart], StyleTable, dict[str, SheetXml]]:
     """Check the package, then read what colours and sheet states need from it."""
-    with zipfile.ZipFile(path) as zf:
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
         check_sizes(zf)
         read = {i.filename: zf.read(i) for i in zf.infolist() if _wanted_whole(i.filename)}
         check_xml_parts(zf, read)
@@ -336,14 +338,17 @@ def _read_package(path: Path) -> tuple[dict[str, SheetPart], StyleTable, dict[st
 _STATES = {"hidden": "hidden", "veryHidden": "very hidden"}
 
 
-def read_xlsx(path: Path) -> list[SheetGrid]:
-    """Every sheet of an .xlsx/.xlsm as grids with values and merges; fills on demand."""
-    parts, styles, sheets = _read_package(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+def read_xlsx(source: Path | bytes) -> list[SheetGrid]:
+    """Every sheet of an .xlsx/.xlsm (a file, or its bytes) as grids with values and merges;
+    fills on demand."""
+    parts, styles, sheets = _read_package(source)
+    if isinstance(source, Path) and source.suffix.lower() in (".xlsx", ".xlsm"):
+        workbook = python_calamine.CalamineWorkbook.from_path(str(source))
     else:
-        # calamine picks its reader by the name: an .xlsx renamed .xls must go by content.
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+        # From memory, and by content: calamine picks its reader by a file's name, and an
+        # .xlsx renamed .xls must be read as what it is.
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     grids: list[SheetGrid] = []
     for meta in workbook.sheets_metadata:
         known = parts.get(meta.name)
