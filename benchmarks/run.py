@@ -1,6 +1,8 @@
 """Time the read and write stages against their references, in one run, on one corpus.
 
-Cases (each best of --repeat, wall clock with time.perf_counter, around the call only):
+Cases (each best of --repeat, wall clock with time.perf_counter, around the call only; the
+three read cases are taken in turns, --repeat rounds of each, so that a slow spell of the
+machine falls on all of them):
 
 - ours: ``planreports.read.read_inputs(corpus)``, the whole read stage (worker processes,
   fills, merges, header finding, rows), from an interpreter that imported only that; and
