@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import planreports.read as read_module
 from planreports.read import read_inputs
 from planreports.read.safety import UnsafeFileError
 from planreports.read.xlsx import read_xlsx, sheet_xml
@@ -95,3 +96,25 @@ def test_a_dtd_in_a_part_no_reader_parses_does_not_stop_the_tracker(tmp_path: Pa
     result = read_inputs(inputs)
     assert [(i.path, i.status) for i in result.inputs] == [("return.xlsx", "read")]
     assert len(result.rows) == 9
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["oxford-progress.xlsx", "rag-conditional-format.xlsx", "rag-theme-tint.xlsx",
+     "renamed-xlsx.xls", "bht-objectives.xlsx"],
+)
+def test_a_file_read_from_memory_or_from_disk_gives_the_same(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trackers up to 64 MB are read into memory once; a larger one is streamed from disk.
+    Both routes must give the same hash, rows and findings (workers are forked, so they see
+    the patched limit)."""
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / name).write_bytes((FIXTURES / name).read_bytes())
+    in_memory = read_inputs(inputs)
+    monkeypatch.setattr(read_module, "IN_MEMORY_BYTES", 0)
+    from_disk = read_inputs(inputs)
+    assert in_memory.rows  # a tracker, not an empty comparison
+    assert (in_memory.inputs, in_memory.rows, in_memory.findings) == (
+        from_disk.inputs, from_disk.rows, from_disk.findings)
