@@ -3,9 +3,10 @@
 A hostile file can make a reader library abort the interpreter (python-calamine on a
 shared-strings part that claims two billion entries raises SIGABRT, which no `except`
 catches). Worker processes turn that into a failure of that file alone, and use both cores.
-One worker per core lives for the whole run and is handed one file at a time, so a fork is
-paid per core, not per file, and the file a dead worker was reading is known exactly; a
-fresh worker takes its place for the files still to read.
+One worker per core lives for the whole run, so a fork is paid per core, not per file. It
+reads its files one at a time, in the order handed, with the next one already waiting in the
+pipe; so the file a dead worker was reading is known exactly (the oldest it has not answered),
+and a fresh worker takes its place for the files still to read.
 """
 
 from __future__ import annotations
