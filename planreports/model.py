@@ -29,7 +29,7 @@ FIELDS: tuple[str, ...] = (
 
 # Source and Row are NamedTuples, not frozen dataclasses: equally immutable and typed, but a
 # regional roll-up makes and unpickles tens of thousands of them across the worker processes,
-# and a tuple is built in a fifth of the time a frozen dataclass's __init__ takes.
+# and a tuple is built in a third to a half of the time a frozen dataclass's __init__ takes.
 class Source(NamedTuple):
     """Where a value came from: file relative to the inputs folder, sheet, A1 cell."""
 
