@@ -28,8 +28,9 @@ FIELDS: tuple[str, ...] = (
 
 
 # Source and Row are NamedTuples, not frozen dataclasses: equally immutable and typed, but a
-# regional roll-up makes and unpickles tens of thousands of them across the worker processes,
-# and a tuple is built in a third to a half of the time a frozen dataclass's __init__ takes.
+# regional roll-up makes tens of thousands of them in the workers and again in the parent
+# (they cross the pipe as plain tuples, see read._read_one), and a tuple is built in a third
+# to a half of the time a frozen dataclass's __init__ takes.
 class Source(NamedTuple):
     """Where a value came from: file relative to the inputs folder, sheet, A1 cell."""
 
@@ -39,10 +40,6 @@ class Source(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.file}!{self.sheet}!{self.cell}"
-
-    def __reduce__(self) -> tuple:
-        # Half the pickling time of a NamedTuple's default (copyreg and __getnewargs__).
-        return (Source, tuple(self))
 
 
 _NO_COLUMNS: Mapping[str, str] = MappingProxyType({})
@@ -64,9 +61,6 @@ class Row(NamedTuple):
     rag_fill: str | None = None
     extras: tuple[tuple[str, str], ...] = ()
     inherited: frozenset[str] = frozenset()  # fields filled from a merged cell or row above
-
-    def __reduce__(self) -> tuple:
-        return (Row, tuple(self))
 
     def text(self, name: str) -> str:
         value = self.values.get(name)
