@@ -9,9 +9,10 @@ it would abort the interpreter on a grid too large to allocate.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from planreports.read.grid import cell_name
 
@@ -29,6 +30,7 @@ MAX_CELLS = 5_000_000
 PROLOG_BYTES = 64 * 1024
 # The root element's start tag: the first "<" followed by a name (not "<?", "<!").
 _ELEMENT_START = re.compile(r"<[A-Za-z_]")
+_ELEMENT_START_BYTES = re.compile(rb"<[A-Za-z_]")
 
 
 class UnsafeFileError(ValueError):
@@ -58,29 +60,47 @@ def check_sizes(zf: zipfile.ZipFile) -> None:
         )
 
 
-def _read_head(zf: zipfile.ZipFile, name: str) -> bytes:
-    """A part's first bytes: 4 KB, or 64 KB when the root element has not started by then."""
+def _read_head(zf: zipfile.ZipFile, name: str, size: int) -> bytes:
     with zf.open(name) as handle:
-        head = handle.read(4096)  # the prolog of every part Office writes fits in this
-        if b"<!" in head or not _ELEMENT_START.search(head.decode("latin-1")):
-            head += handle.read(PROLOG_BYTES - len(head))
+        return handle.read(size)
+
+
+def _head(first_bytes: Callable[[str, int], bytes], name: str) -> bytes:
+    """A part's first bytes: 4 KB, or 64 KB when the root element has not started by then."""
+    head = first_bytes(name, 4096)  # the prolog of every part Office writes fits in this
+    if len(head) == 4096 and (b"<!" in head or not _ELEMENT_START_BYTES.search(head)):
+        head = first_bytes(name, PROLOG_BYTES)
     return head
 
 
 def _decode(head: bytes) -> tuple[str, bool]:
-    """A part's head as text, and whether its root element starts within it."""
+    """A UTF-16 part's head as text, and whether its root element starts within it."""
     # A part may be UTF-16 (with a BOM, or without one but with NULs between ASCII bytes);
     # decode it so that a DTD cannot hide behind the encoding.
     if head.startswith(b"\xfe\xff") or head[:1] == b"\x00":
         text = head.decode("utf-16-be", errors="ignore")
-    elif head.startswith(b"\xff\xfe") or head[1:2] == b"\x00":
-        text = head.decode("utf-16-le", errors="ignore")
     else:
-        text = head.decode("utf-8", errors="ignore")
+        text = head.decode("utf-16-le", errors="ignore")
     return text, bool(_ELEMENT_START.search(text)) or len(head) < PROLOG_BYTES
 
 
-def check_xml_parts(zf: zipfile.ZipFile, read: Mapping[str, bytes] | None = None) -> None:
+def _scan_head(head: bytes) -> tuple[bool, bool]:
+    """(has a DTD, its root element starts within the head) for a part's first bytes."""
+    if head.startswith((b"\xfe\xff", b"\xff\xfe")) or b"\x00" in head[:2]:
+        text, has_root = _decode(head)
+        return "<!DOCTYPE" in text or "<!ENTITY" in text, has_root
+    # Any other encoding an XML parser here accepts (UTF-8, ASCII, Latin-1 and the like)
+    # spells markup in ASCII bytes, so the bytes are searched as they are: no decoding. (The
+    # parser refuses encodings that do not, such as EBCDIC, as unknown.)
+    has_root = _ELEMENT_START_BYTES.search(head) is not None or len(head) < PROLOG_BYTES
+    return b"<!DOCTYPE" in head or b"<!ENTITY" in head, has_root
+
+
+def check_xml_parts(
+    zf: zipfile.ZipFile,
+    read: Mapping[str, bytes] | None = None,
+    first_bytes: Callable[[str, int], bytes] | None = None,
+) -> None:
     """Refuse any XML part with a DTD: OPC forbids them, and only an attack uses one there.
 
     An entity declaration is how XXE (reading the reader's own files) and billion-laughs
@@ -88,10 +108,13 @@ def check_xml_parts(zf: zipfile.ZipFile, read: Mapping[str, bytes] | None = None
     A DTD must come before the root element, so the first 64 KB hold it; a part whose root
     element starts later than that is refused too. (Text in a CDATA section that quotes
     "<!DOCTYPE" would be refused as well: no tracker does that.) `read` holds parts the
-    caller has inflated already, so that they are not opened twice. Once this has passed,
+    caller has inflated already, so that they are not opened twice; `first_bytes(name, n)`
+    gives any other part's first n bytes (by default through `zf`). Once this has passed,
     any XML parser may be given the parts: there is no DTD left to expand.
     """
     read = read or {}
+    if first_bytes is None:
+        first_bytes = functools.partial(_read_head, zf)
     for info in zf.infolist():
         name = info.filename
         # The workbook's own parts: the package's [Content_Types].xml, _rels/.rels and
@@ -99,13 +122,15 @@ def check_xml_parts(zf: zipfile.ZipFile, read: Mapping[str, bytes] | None = None
         if not name.startswith("xl/") or not name.lower().endswith((".xml", ".rels", ".vml")):
             continue
         data = read.get(name)
-        head, has_root = _decode(data[:PROLOG_BYTES] if data is not None else _read_head(zf, name))
+        has_dtd, has_root = _scan_head(
+            data[:PROLOG_BYTES] if data is not None else _head(first_bytes, name)
+        )
         if not has_root:
             raise UnsafeFileError(
                 f"the workbook's part {name} has no XML element in its first "
                 f"{PROLOG_BYTES // 1024} KB (refused)"
             )
-        if "<!DOCTYPE" in head or "<!ENTITY" in head:
+        if has_dtd:
             raise UnsafeFileError(
                 f"the workbook contains an XML entity payload in {name} (refused)"
             )

@@ -26,6 +26,7 @@ from planreports.read import colour
 from planreports.read.conditional import conditional_fills, parse_rules
 from planreports.read.grid import SheetGrid, column_letter
 from planreports.read.safety import MAX_CELLS, check_sizes, check_xml_parts, too_large
+from planreports.read.zipparts import PackageBytes
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -310,8 +311,13 @@ def _read_package(
     """Check the package, then read what colours and sheet states need from it."""
     with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
         check_sizes(zf)
-        read = {i.filename: zf.read(i) for i in zf.infolist() if _wanted_whole(i.filename)}
-        check_xml_parts(zf, read)
+        if isinstance(source, bytes):
+            package = PackageBytes(source, zf)
+            whole, first_bytes = package.read, package.head
+        else:  # a file too large to hold in memory
+            whole, first_bytes = zf.read, None
+        read = {i.filename: whole(i) for i in zf.infolist() if _wanted_whole(i.filename)}
+        check_xml_parts(zf, read, first_bytes)
 
         def part(name: str) -> bytes | None:
             if name in read:

@@ -1,0 +1,78 @@
+"""Parts inflated straight from a package's bytes are the bytes zipfile gives, or an error."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from planreports.read.zipparts import PackageBytes
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+WORKBOOKS = sorted(
+    p for p in FIXTURES.iterdir()
+    if p.suffix in (".xlsx", ".xlsm") and p.read_bytes().startswith(b"PK\x03\x04")
+)
+
+
+def _package(data: bytes) -> PackageBytes:
+    return PackageBytes(data, zipfile.ZipFile(io.BytesIO(data)))
+
+
+def _zip(parts: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_every_part_of_every_fixture_is_what_zipfile_reads() -> None:
+    compared = 0
+    for path in WORKBOOKS:
+        data = path.read_bytes()
+        try:
+            package = _package(data)
+        except zipfile.BadZipFile:
+            continue  # the truncated fixtures: zipfile cannot list them either
+        for info in package.zf.infolist():
+            try:
+                expected = package.zf.read(info)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError):
+                continue
+            assert package.read(info) == expected, f"{path.name}: {info.filename}"
+            assert package.head(info.filename, 100) == expected[:100]
+            compared += 1
+    assert compared > 100  # every fixture workbook's parts, not a handful
+
+
+def test_a_stored_part_is_read_as_stored() -> None:
+    data = _zip({"xl/a.xml": b"<a>" + b"x" * 5000 + b"</a>"}, zipfile.ZIP_STORED)
+    package = _package(data)
+    assert package.read(package.zf.getinfo("xl/a.xml")).endswith(b"x</a>")
+    assert package.head("xl/a.xml", 3) == b"<a>"
+
+
+def test_a_part_whose_bytes_were_changed_fails_its_crc() -> None:
+    part = b"<a>" + b"text that deflates " * 200 + b"</a>"
+    data = bytearray(_zip({"xl/a.xml": part}, zipfile.ZIP_STORED))
+    data[data.index(b"deflates") : data.index(b"deflates") + 8] = b"DEFLATES"
+    package = _package(bytes(data))
+    with pytest.raises(zipfile.BadZipFile, match="damaged"):
+        package.read(package.zf.getinfo("xl/a.xml"))
+    with pytest.raises(zipfile.BadZipFile):  # zipfile agrees
+        package.zf.read("xl/a.xml")
+
+
+def test_a_part_cut_short_or_with_a_broken_header_is_an_error() -> None:
+    data = _zip({"xl/a.xml": b"<a>" + bytes(range(256)) * 40 + b"</a>"})
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/a.xml")
+    broken_header = data[: info.header_offset] + b"XX" + data[info.header_offset + 2 :]
+    with pytest.raises(zipfile.BadZipFile, match="local header"):
+        _package(broken_header).read(info)
+    package = _package(data)
+    cut = PackageBytes(data[: info.header_offset + 60], package.zf)
+    with pytest.raises(zipfile.BadZipFile, match="truncated"):
+        cut.read(info)
