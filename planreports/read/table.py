@@ -186,6 +186,7 @@ class _Layout:
     # One header cell that a repeat of the header must show again (the RAG column's when
     # there is one): a row whose text there differs is no header, without the full check.
     probe: tuple[int, str]
+    width: int  # cells a row needs for every field and header column to be indexable
 
 
 def _layout(grid: SheetGrid, header: Header) -> _Layout:
@@ -205,32 +206,52 @@ def _layout(grid: SheetGrid, header: Header) -> _Layout:
         loose=[(c, f"Column {column_letter(c)}", merged[c]) for c in loose],
         labels=labels,
         probe=next(((c, t) for c, t in labels if c == columns.get("rag")), labels[0]),
+        width=max(known) + 1,
     )
 
 
+def _field_value(raw: object, is_due: bool) -> object:
+    """A non-empty cell as a field's value: its text, or a real date kept as one for `due`."""
+    if is_due and not isinstance(raw, str):
+        return raw  # for the date parser to trust
+    return as_text(raw)
+
+
 def _read_fields(row: list[object], layout: _Layout, r: int) -> tuple[dict[str, object], set[str]]:
-    """A row's field values, and which of them came down from a merged cell above."""
-    width = len(row)
+    """A row's field values, and which of them came down from a merged cell above.
+
+    `row` is at least `layout.width` cells wide. This runs for every cell of a region's
+    trackers: the common case (text with no line breaks or odd spaces) is handled inline.
+    """
     values: dict[str, object] = {}
     inherited: set[str] = set()
     for name, c, is_due, spread in layout.fields:
-        raw = row[c] if c < width else ""
-        if raw == "" or raw is None:
-            if spread is None:
+        raw = row[c]
+        if raw.__class__ is str:
+            if raw:
+                # as_text's common case inline: no line break or no-break space to clean
+                text = (
+                    raw.strip()
+                    if "\n" not in raw and "\r" not in raw and "\xa0" not in raw
+                    else as_text(raw)
+                )
+                if text:
+                    values[name] = text
                 continue
-            raw = spread.get(r, "")
-            if raw == "" or raw is None:
-                continue
-            inherited.add(name)
-        if type(raw) is str and "\n" not in raw and "\r" not in raw and "\xa0" not in raw:
-            text = raw.strip()  # as_text's common case, inline: this runs for every cell
-        elif is_due and not isinstance(raw, str):
-            values[name] = raw  # a real date, for the date parser to trust
+        elif raw is not None:
+            value = _field_value(raw, is_due)
+            if value != "":
+                values[name] = value
             continue
-        else:
-            text = as_text(raw)
-        if text:
-            values[name] = text
+        if spread is None:
+            continue
+        raw = spread.get(r, "")
+        if raw == "" or raw is None:
+            continue
+        inherited.add(name)
+        value = _field_value(raw, is_due)
+        if value != "":
+            values[name] = value
     return values, inherited
 
 
@@ -270,8 +291,11 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     interned: dict[frozenset[str], frozenset[str]] = {}
     rag_fills = grid.fills_in_column(columns["rag"]) if "rag" in columns else {}
     probe_col, probe_label = layout.probe
+    need = layout.width
     for r in range(header.row + 1, len(grid.values)):
         cells = grid.values[r]
+        if len(cells) < need:  # a short row (CSV, legacy .xls): calamine's are all full
+            cells = [*cells, *[""] * (need - len(cells))]
         values, inherited = _read_fields(cells, layout, r)
         extras = _extras(cells, layout, r) if any_extras else ()
         fill = rag_fills.get(r)
