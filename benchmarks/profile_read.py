@@ -74,7 +74,7 @@ def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
 
     grids = [reader.read_xlsx(path) for path in paths]
     headers = [[find_header(g.values, table) for g in file_grids] for file_grids in grids]
-    answers = [_read_one((path, options)) for path in paths]
+    answers = [_read_one(options, str(path)) for path in paths]
     blobs = [pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL) for a in answers]
 
     def fills() -> None:

@@ -209,8 +209,8 @@ def _synonyms(columns: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str
 WireRow = tuple[object, ...]
 
 
-def _read_one(job: tuple[Path, ReadOptions]) -> tuple[FileResult, list[WireRow]]:
-    result = read_file(*job)
+def _read_one(options: ReadOptions, path: str) -> tuple[FileResult, list[WireRow]]:
+    result = read_file(Path(path), options)
     # Plain tuples pickle several times faster than NamedTuples (one Python call per object),
     # and a region sends tens of thousands of rows.
     wire = [(*row.source, *row[1:]) for row in result.rows]
@@ -248,9 +248,11 @@ def read_inputs(
     paths = discover(root)
     options = ReadOptions(root=root, columns=dict(columns or {}), password=password)
     results: dict[int, FileResult] = {}
-    jobs = [(p, options) for p in paths]
+    # The options go to each worker once, with the function; a job is then just a path.
+    read_one = functools.partial(_read_one, options)
+    jobs = [str(p) for p in paths]
     for index, answer in _without_cycle_collection(
-        run_isolated(_read_one, jobs, timeout=timeout, memory_mb=memory_mb)
+        run_isolated(read_one, jobs, timeout=timeout, memory_mb=memory_mb)
     ):
         path = paths[index]
         if not isinstance(answer, Crashed):
