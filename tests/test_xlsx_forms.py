@@ -118,3 +118,78 @@ def test_a_file_read_from_memory_or_from_disk_gives_the_same(
     assert in_memory.rows  # a tracker, not an empty comparison
     assert (in_memory.inputs, in_memory.rows, in_memory.findings) == (
         from_disk.inputs, from_disk.rows, from_disk.findings)
+
+
+# --- workbook.xml and its rels: read by pattern in the usual form, parsed otherwise ----------
+
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_RELS = (
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="' + _REL.encode() + b'/worksheet" '
+    b'Target="worksheets/sheet1.xml"/>'
+    b'<Relationship Id="rId2" Type="' + _REL.encode() + b'/chartsheet" '
+    b'Target="/xl/chartsheets/sheet1.xml"/></Relationships>'
+)
+
+
+def _workbook(sheets: str, *, root: str = "") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'xmlns:r="{_REL}"{root}><sheets>{sheets}</sheets>'
+        "<definedNames><definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">"
+        "'Progress Updates'!$4:$4</definedName></definedNames></workbook>"
+    ).encode()
+
+
+WORKBOOK_FORMS = {
+    "usual": _workbook(
+        '<sheet name="Progress Updates" sheetId="1" r:id="rId1"/>'
+        '<sheet name="Chart" sheetId="2" state="hidden" r:id="rId2"/>'
+    ),
+    "an entity in a sheet name": _workbook(
+        '<sheet name="R&amp;D &quot;plan&quot;" sheetId="1" r:id="rId1"/>'
+    ),
+    "single-quoted attributes": _workbook("<sheet name='Progress' sheetId='1' r:id='rId1'/>"),
+    "spaces around =": _workbook('<sheet name = "Progress" sheetId="1" r:id = "rId1"/>'),
+    "a commented-out sheet": _workbook(
+        '<!-- <sheet name="Old" sheetId="9" r:id="rId2"/> -->'
+        '<sheet name="Progress" sheetId="1" r:id="rId1"/>'
+    ),
+    "r: bound to another namespace, rel under another prefix": _workbook(
+        '<sheet name="Progress" sheetId="1" rel:id="rId1" r:id="rId2"/>',
+        root=f' xmlns:rel="{_REL}"',
+    ).replace(f'xmlns:r="{_REL}"'.encode(), b'xmlns:r="urn:other"'),
+}
+
+
+@pytest.mark.parametrize("form", list(WORKBOOK_FORMS))
+def test_sheet_parts_read_by_pattern_or_parsed_agree(form: str, monkeypatch) -> None:
+    from planreports.read import xlsx
+
+    workbook = WORKBOOK_FORMS[form]
+    quick = xlsx._sheet_parts_quick(workbook, _RELS)
+    assert (quick is not None) == (form == "usual")  # every other form goes to the parser
+    found = xlsx._sheet_parts(workbook, _RELS)
+    monkeypatch.setattr(xlsx, "_sheet_parts_quick", lambda *_: None)
+    assert found == xlsx._sheet_parts(workbook, _RELS)
+    assert found  # every form names at least one sheet
+
+
+def test_sheet_parts_of_every_fixture_match_the_parser(monkeypatch) -> None:
+    from planreports.read import xlsx
+
+    found = {}
+    for path in sorted(FIXTURES.glob("*.xls*")):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                parts = (zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
+        except (zipfile.BadZipFile, KeyError):
+            continue
+        found[path.name] = (xlsx._sheet_parts(*parts), xlsx._sheet_parts_quick(*parts), parts)
+    monkeypatch.setattr(xlsx, "_sheet_parts_quick", lambda *_: None)
+    quick = 0
+    for name, (result, by_pattern, parts) in found.items():
+        assert result == xlsx._sheet_parts(*parts), name
+        quick += by_pattern is not None
+    assert quick >= 10  # openpyxl's and xlsxwriter's forms both take the pattern route

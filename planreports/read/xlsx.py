@@ -183,21 +183,80 @@ class SheetPart:
 
 def _sheet_parts(workbook: bytes, rels: bytes | None) -> dict[str, SheetPart]:
     """Sheet name -> its part in the zip, state and kind, via workbook.xml and its rels."""
+    quick = _sheet_parts_quick(workbook, rels)
+    if quick is not None:
+        return quick
     wb = _parse("xl/workbook.xml", workbook)
     targets: dict[str, tuple[str, str]] = {}
     if rels is not None:
         for rel in _parse("xl/_rels/workbook.xml.rels", rels).iterfind(
             f"{{{NS['rel']}}}Relationship"
         ):
-            target = rel.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                posixpath.join("xl", target)
-            )
-            kind = rel.get("Type", "").rsplit("/", 1)[-1]
-            targets[rel.get("Id", "")] = (part, SHEET_KINDS.get(kind, kind))
+            targets[rel.get("Id", "")] = _target(rel.get("Target", ""), rel.get("Type", ""))
     out = {}
     for sheet in wb.iterfind(f"{M}sheets/{M}sheet"):
         rid = sheet.get(f"{{{NS['r']}}}id", "")
+        if rid in targets:
+            name = sheet.get("name", "")
+            part, kind = targets[rid]
+            out[name] = SheetPart(name, part, sheet.get("state", "visible"), kind)
+    return out
+
+
+def _target(target: str, rel_type: str) -> tuple[str, str]:
+    """A relationship's part, resolved against xl/, and the kind of sheet its type names."""
+    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+        posixpath.join("xl", target)
+    )
+    kind = rel_type.rsplit("/", 1)[-1]
+    return part, SHEET_KINDS.get(kind, kind)
+
+
+# The form every writer we know gives workbook.xml and its rels: unprefixed elements in the
+# default namespace, `r:` bound to the relationships namespace, attributes written
+# `name="value"` with no entity in them, no comment or CDATA. Parsing the two small parts
+# costs more than reading them by pattern (an XML parser takes ~40 us to set up); a part in
+# any other form is parsed.
+_SHEET_TAG = re.compile(rb"<sheet\s([^>]*)>")
+_RELATIONSHIP_TAG = re.compile(rb"<Relationship\s([^>]*)>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"&]*)"')
+_MAIN_DEFAULT = b'xmlns="' + NS["m"].encode() + b'"'
+_RELS_DEFAULT = b'xmlns="' + NS["rel"].encode() + b'"'
+_R_PREFIX = b'xmlns:r="' + NS["r"].encode() + b'"'
+
+
+def _attributes(tags: list[bytes]) -> list[dict[str, str]] | None:
+    """Each tag's attributes, or None when one is not in the plain form."""
+    out = []
+    for tag in tags:
+        found = _ATTRIBUTE.findall(tag)
+        if len(found) != tag.count(b"="):  # single quotes, spaces around =, an entity...
+            return None
+        out.append({name.decode(): value.decode() for name, value in found})
+    return out
+
+
+def _sheet_parts_quick(workbook: bytes, rels: bytes | None) -> dict[str, SheetPart] | None:
+    if (
+        rels is None
+        or any(b"<!--" in part or b"<![CDATA[" in part for part in (workbook, rels))
+        or _MAIN_DEFAULT not in workbook
+        or _RELS_DEFAULT not in rels
+        or _R_PREFIX not in workbook
+        or workbook.count(b"xmlns:r=") != workbook.count(_R_PREFIX)
+    ):
+        return None
+    relationships = _attributes(_RELATIONSHIP_TAG.findall(rels))
+    sheets = _attributes(_SHEET_TAG.findall(workbook))
+    if relationships is None or sheets is None:
+        return None
+    targets = {
+        rel.get("Id", ""): _target(rel.get("Target", ""), rel.get("Type", ""))
+        for rel in relationships
+    }
+    out = {}
+    for sheet in sheets:
+        rid = sheet.get("r:id", "")
         if rid in targets:
             name = sheet.get("name", "")
             part, kind = targets[rid]
