@@ -157,7 +157,7 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
     except Exception as exc:  # noqa: BLE001 - any reader failure is this file's finding
         return failed("unreadable-file", _describe_error(exc))
 
-    table = _synonyms(tuple((k, tuple(v)) for k, v in sorted(options.columns.items())))
+    table = _synonyms(_columns_key(options.columns))
     sheets: list[SheetReport] = []
     rows: list[Row] = []
     findings: list[Finding] = []
@@ -197,6 +197,10 @@ def _sha256_or_blank(path: Path) -> str:
         return sha256_of(path)
     except OSError:
         return ""
+
+
+def _columns_key(columns: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((k, tuple(v)) for k, v in sorted(columns.items()))
 
 
 @functools.lru_cache(maxsize=4)
@@ -248,6 +252,7 @@ def read_inputs(
     paths = discover(root)
     options = ReadOptions(root=root, columns=dict(columns or {}), password=password)
     results: dict[int, FileResult] = {}
+    _synonyms(_columns_key(options.columns))  # built here once, for the forked workers to share
     # The options go to each worker once, with the function; a job is then just a path.
     read_one = functools.partial(_read_one, options)
     jobs = [str(p) for p in paths]
