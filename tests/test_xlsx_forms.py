@@ -152,6 +152,9 @@ WORKBOOK_FORMS = {
     ),
     "single-quoted attributes": _workbook("<sheet name='Progress' sheetId='1' r:id='rId1'/>"),
     "spaces around =": _workbook('<sheet name = "Progress" sheetId="1" r:id = "rId1"/>'),
+    "a line break in an attribute (a parser reads it as a space)": _workbook(
+        '<sheet name="Progress\nUpdates" sheetId="1" r:id="rId1"/>'
+    ),
     "a commented-out sheet": _workbook(
         '<!-- <sheet name="Old" sheetId="9" r:id="rId2"/> -->'
         '<sheet name="Progress" sheetId="1" r:id="rId1"/>'

@@ -76,3 +76,18 @@ def test_a_part_cut_short_or_with_a_broken_header_is_an_error() -> None:
     cut = PackageBytes(data[: info.header_offset + 60], package.zf)
     with pytest.raises(zipfile.BadZipFile, match="truncated"):
         cut.read(info)
+
+
+def test_a_part_that_inflates_to_more_than_it_declares_is_refused_without_inflating_it() -> None:
+    # 4 MB of one byte deflates to a few KB; the directory and local header are then made to
+    # claim 100 bytes. zipfile stops at the declared size; so must this, and say so.
+    data = bytearray(_zip({"xl/a.xml": b"x" * (4 * 1024 * 1024)}))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/a.xml")
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 24 : central + 28] = (100).to_bytes(4, "little")  # uncompressed size
+    data[info.header_offset + 22 : info.header_offset + 26] = (100).to_bytes(4, "little")
+    package = _package(bytes(data))
+    lying = package.zf.getinfo("xl/a.xml")
+    assert lying.file_size == 100
+    with pytest.raises(zipfile.BadZipFile, match="damaged"):
+        package.read(lying)

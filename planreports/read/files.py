@@ -33,16 +33,19 @@ def discover(root: Path) -> list[Path]:
     folders = [(root, "")]
     while folders:
         folder, prefix = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if _skipped_name(entry.name):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((Path(entry.path), f"{prefix}{entry.name}/"))
-                elif (
-                    os.path.splitext(entry.name)[1].lower() in EXTENSIONS and entry.is_file()
-                ):
-                    found.append((f"{prefix}{entry.name}".lower(), Path(entry.path)))
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if _skipped_name(entry.name):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                    elif (
+                        os.path.splitext(entry.name)[1].lower() in EXTENSIONS and entry.is_file()
+                    ):
+                        found.append((f"{prefix}{entry.name}".lower(), Path(entry.path)))
+        except OSError:
+            continue  # a folder that cannot be listed (no permission) is passed over, as rglob did
     found.sort(key=lambda pair: pair[0])
     return [path for _, path in found]
 

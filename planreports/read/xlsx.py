@@ -214,12 +214,12 @@ def _target(target: str, rel_type: str) -> tuple[str, str]:
 
 # The form every writer we know gives workbook.xml and its rels: unprefixed elements in the
 # default namespace, `r:` bound to the relationships namespace, attributes written
-# `name="value"` with no entity in them, no comment or CDATA. Parsing the two small parts
-# costs more than reading them by pattern (an XML parser takes ~40 us to set up); a part in
-# any other form is parsed.
+# `name="value"` with no entity, tab or line break in them, no comment or CDATA. Parsing
+# the two small parts costs more than reading them by pattern (an XML parser takes ~40 us
+# to set up); a part in any other form is parsed.
 _SHEET_TAG = re.compile(rb"<sheet\s([^>]*)>")
 _RELATIONSHIP_TAG = re.compile(rb"<Relationship\s([^>]*)>")
-_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"&]*)"')
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"&<\t\n\r]*)"')
 _MAIN_DEFAULT = b'xmlns="' + NS["m"].encode() + b'"'
 _RELS_DEFAULT = b'xmlns="' + NS["rel"].encode() + b'"'
 _R_PREFIX = b'xmlns:r="' + NS["r"].encode() + b'"'
@@ -232,7 +232,10 @@ def _attributes(tags: list[bytes]) -> list[dict[str, str]] | None:
         found = _ATTRIBUTE.findall(tag)
         if len(found) != tag.count(b"="):  # single quotes, spaces around =, an entity...
             return None
-        out.append({name.decode(): value.decode() for name, value in found})
+        try:
+            out.append({name.decode(): value.decode() for name, value in found})
+        except UnicodeDecodeError:
+            return None  # not UTF-8: the parser says what is wrong with it
     return out
 
 

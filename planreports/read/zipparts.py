@@ -28,7 +28,9 @@ class PackageBytes:
 
     def _deflated(self, info: zipfile.ZipInfo) -> bytes | None:
         """The part's stored bytes, or None when zipfile must read it."""
-        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, 8):
+        if info.flag_bits & 0x1 or info.compress_type not in (
+            zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
+        ):
             return None
         offset = info.header_offset
         if offset + _LOCAL_HEADER.size > len(self.data):
@@ -48,8 +50,10 @@ class PackageBytes:
         if stored is None:
             return self.zf.read(info)
         try:
+            # Never more than the directory declares (check_sizes has vetted that figure), and
+            # one byte over to notice a part that inflates to more than it claims.
             data = stored if info.compress_type == zipfile.ZIP_STORED else (
-                zlib.decompress(stored, -15, max(info.file_size, 1))
+                zlib.decompressobj(-15).decompress(stored, info.file_size + 1)
             )
         except zlib.error as exc:
             raise zipfile.BadZipFile(f"the part {info.filename} is damaged ({exc})") from exc
