@@ -50,9 +50,9 @@ def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
     from python_calamine import CalamineWorkbook
 
     from planreports.config import load_config
-    from planreports.read import ReadOptions, _from_wire, _read_one, discover, read_file
+    from planreports.read import ReadOptions, _from_wire, _read_one, read_file
     from planreports.read import xlsx as reader
-    from planreports.read.files import sha256_of, sniff
+    from planreports.read.files import discover, sha256_of, sniff
     from planreports.read.header import find_header, synonym_table
     from planreports.read.table import rows_from_grid
 
@@ -110,7 +110,8 @@ def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
 
 def profile(corpus: Path, top: int) -> str:
     from planreports.config import load_config
-    from planreports.read import ReadOptions, discover, read_file
+    from planreports.read import ReadOptions, read_file
+    from planreports.read.files import discover
 
     config = load_config(generate.CONFIG)
     options = ReadOptions(root=corpus, columns=dict(config.inputs.columns))

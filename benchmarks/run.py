@@ -163,7 +163,8 @@ def case_naive(corpus: Path, repeat: int) -> dict[str, Any]:
 def _read_in_process(corpus: Path, config: Any) -> tuple[list[Any], list[Any], list[Any]]:
     """(inputs, rows, findings) of the corpus, read file by file in this process: the same
     function the workers run, for cases that need rows but do not time reading them."""
-    from planreports.read import ReadOptions, discover, read_file
+    from planreports.read import ReadOptions, read_file
+    from planreports.read.files import discover
 
     options = ReadOptions(root=corpus, columns=dict(config.inputs.columns))
     results = [read_file(path, options) for path in discover(corpus)]

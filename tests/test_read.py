@@ -261,3 +261,36 @@ def test_a_sheet_grid_read_cell_by_cell_as_a_reader_sees_it() -> None:
         ("A11", {"priority": "P2", "rag": "Green", "workstream": "Epsilon"}, "#00B050", (),
          ["priority", "workstream"]),
     ]
+
+
+def _nest_past_path_max(parent: Path, tracker: bytes) -> str:
+    """Folders nested deeper than the OS lets any path name (PATH_MAX), with a tracker at the
+    bottom: made one level at a time relative to the last, as no path can reach them.
+    Returns the first level's name."""
+    name = "d" * 200
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        for _ in range(25):  # 25 x 201 characters: past Linux's 4,096
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        out = os.open("deep.csv", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd)
+        os.write(out, tracker)
+        os.close(out)
+    finally:
+        os.close(fd)
+    return name
+
+
+def test_a_folder_that_cannot_be_listed_is_a_finding_not_a_silent_loss(tmp_path: Path) -> None:
+    (tmp_path / "ok.csv").write_text("Priority,Project,RAG\nP1,Carers strategy,Green\n")
+    first = _nest_past_path_max(tmp_path, b"Priority,Project,RAG\nP2,Deep,Red\n")
+    result = read_inputs(tmp_path)
+    assert [row.values["workstream"] for row in result.rows] == ["Carers strategy"]
+    failed = [i for i in result.inputs if i.status == "failed"]
+    assert len(failed) == 1 and failed[0].path.startswith(f"{first}/")
+    assert "could not be listed (File name too long)" in failed[0].reason
+    (unlisted,) = [f for f in result.findings if f.code == "unreadable-file"]
+    assert unlisted.file == failed[0].path and unlisted.severity == "error"
+    assert "no tracker in it was read" in unlisted.message

@@ -21,7 +21,7 @@ import msoffcrypto
 from planreports.findings import finding
 from planreports.model import Finding, InputFile, Row, SheetReport, Source
 from planreports.read.csvfile import read_csv
-from planreports.read.files import discover, sha256_of, sniff, sniff_head
+from planreports.read.files import list_inputs, sha256_of, sniff, sniff_head
 from planreports.read.grid import SheetGrid
 from planreports.read.header import find_header, synonym_table
 from planreports.read.isolate import Crashed, run_isolated
@@ -227,6 +227,15 @@ def _from_wire(result: FileResult, wire: list[WireRow]) -> FileResult:
     return FileResult(input=result.input, rows=rows, findings=result.findings)
 
 
+def _unlisted(folder: str, why: str) -> FileResult:
+    """A folder of the inputs that could not be listed: whatever it holds was not read."""
+    reason = f"the folder could not be listed ({why}), so no tracker in it was read"
+    return FileResult(
+        input=InputFile(path=folder, sha256="", status="failed", reason=reason),
+        findings=(finding("unreadable-file", f"{folder}: {reason}", file=folder),),
+    )
+
+
 def _without_cycle_collection(results: Iterator[T]) -> Iterator[T]:
     """Rows arrive by the ten thousand as trees with no cycles: with the cyclic collector on,
     each pass walks every row received so far, and receiving them becomes quadratic."""
@@ -249,7 +258,8 @@ def read_inputs(
     progress: Callable[[str], None] | None = None,
 ) -> ReadResult:
     """Read every tracker under `root`, each in a worker process; results in file order."""
-    paths = discover(root)
+    listing = list_inputs(root)
+    paths = listing.files
     options = ReadOptions(root=root, columns=dict(columns or {}), password=password)
     results: dict[int, FileResult] = {}
     _synonyms(_columns_key(options.columns))  # built here once, for the forked workers to share
@@ -274,7 +284,9 @@ def read_inputs(
         results[index] = result
         if progress:
             progress(result.input.path)
-    ordered = [results[i] for i in sorted(results)]
+    ordered = [results[i] for i in sorted(results)] + [
+        _unlisted(folder, why) for folder, why in listing.unlisted
+    ]
     return ReadResult(
         inputs=tuple(r.input for r in ordered),
         rows=tuple(row for r in ordered for row in r.rows),

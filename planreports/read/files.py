@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".csv"})
@@ -20,14 +21,25 @@ def is_skipped_silently(path: Path, root: Path) -> bool:
     return any(_skipped_name(part) for part in path.relative_to(root).parts)
 
 
-def discover(root: Path) -> list[Path]:
+@dataclass(frozen=True)
+class Listing:
+    """The trackers under the inputs folder, and any folder that could not be listed."""
+
+    files: list[Path]
+    # folder relative to the inputs folder (posix, ending in "/"), and why it was not listed
+    unlisted: list[tuple[str, str]] = field(default_factory=list)
+
+
+def list_inputs(root: Path) -> Listing:
     """Every tracker under `root`, recursively, in a stable order.
 
-    Linked folders are not followed (a link back up would loop); linked files are read.
+    Linked folders are not followed (a link back up would loop); linked files are read. A
+    folder that cannot be listed is named in `unlisted`: its trackers are not silently lost.
     """
     if not root.is_dir():
-        return []
+        return Listing([])
     found: list[tuple[str, Path]] = []
+    unlisted: list[tuple[str, str]] = []
     # os.scandir, not Path.rglob: a region's folder of trackers is listed in a tenth of the
     # time, since each entry's type comes with the listing instead of a stat per path.
     folders = [(root, "")]
@@ -44,10 +56,15 @@ def discover(root: Path) -> list[Path]:
                         os.path.splitext(entry.name)[1].lower() in EXTENSIONS and entry.is_file()
                     ):
                         found.append((f"{prefix}{entry.name}".lower(), Path(entry.path)))
-        except OSError:
-            continue  # a folder that cannot be listed (no permission) is passed over, as rglob did
+        except OSError as exc:
+            unlisted.append((prefix or "./", exc.strerror or type(exc).__name__))
     found.sort(key=lambda pair: pair[0])
-    return [path for _, path in found]
+    return Listing([path for _, path in found], sorted(unlisted))
+
+
+def discover(root: Path) -> list[Path]:
+    """Every tracker under `root` that could be listed (see `list_inputs`)."""
+    return list_inputs(root).files
 
 
 def sha256_of(path: Path) -> str:
