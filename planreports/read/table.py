@@ -306,7 +306,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             else:
                 continue
         non_empty += 1
-        probe = cells[probe_col] if probe_col < len(cells) else ""
+        probe = cells[probe_col]  # rows are padded to the layout's width above
         if not (type(probe) is str and as_text(probe).lower() not in ("", probe_label)) and (
             _is_repeated_header(cells, layout.labels)
         ):
