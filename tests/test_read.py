@@ -294,3 +294,26 @@ def test_a_folder_that_cannot_be_listed_is_a_finding_not_a_silent_loss(tmp_path:
     (unlisted,) = [f for f in result.findings if f.code == "unreadable-file"]
     assert unlisted.file == failed[0].path and unlisted.severity == "error"
     assert "no tracker in it was read" in unlisted.message
+
+
+def test_rows_read_go_to_the_oldest_gc_generation_and_a_callers_frozen_objects_stay_frozen(
+    tmp_path: Path,
+) -> None:
+    """The rows live as long as the build: no young collection should walk them all again.
+    And the read must neither leave objects frozen nor release what its caller froze."""
+    import gc
+
+    _oxford(tmp_path / "oxford.xlsx")
+    result = read_inputs(tmp_path)
+    assert gc.get_freeze_count() == 0
+    oldest = {id(obj) for obj in gc.get_objects(generation=2)}
+    assert result.rows and all(id(row) in oldest for row in result.rows)
+
+    gc.freeze()  # as a forking server does before it forks
+    try:
+        frozen = gc.get_freeze_count()
+        again = read_inputs(tmp_path)
+        assert gc.get_freeze_count() == frozen
+        assert len(again.rows) == len(result.rows)
+    finally:
+        gc.unfreeze()

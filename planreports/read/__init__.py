@@ -244,6 +244,13 @@ def _without_cycle_collection(results: Iterator[T]) -> Iterator[T]:
     try:
         yield from results
     finally:
+        # The rows live as long as the build: file them straight into the oldest generation
+        # (freeze, then unfreeze into it), so that no young pass walks all of them again once
+        # the collector is back on. Not when the caller has frozen objects of its own, which
+        # unfreezing would release.
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
