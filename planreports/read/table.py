@@ -291,6 +291,7 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     interned: dict[frozenset[str], frozenset[str]] = {}
     rag_fills = grid.fills_in_column(columns["rag"]) if "rag" in columns else {}
     probe_col, probe_label = layout.probe
+    make, sheet = tuple.__new__, grid.name
     need = layout.width
     for r in range(header.row + 1, len(grid.values)):
         cells = grid.values[r]
@@ -333,21 +334,22 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
             sections += 1  # "1. To make care a joint endeavour ..." on its own: a group heading
             continue
 
-        # Positional arguments: a frozen dataclass is measurably slower to build by keyword.
-        source = Source(file, grid.name, f"{first_letter}{r + 1}")
+        # Built as Row._make builds them, minus its Python-level call: a region makes tens of
+        # thousands, and every field is given here.
+        source = make(Source, (file, sheet, f"{first_letter}{r + 1}"))
         key = frozenset(inherited)
         shared = interned.setdefault(key, key)
         project = values.get("workstream")
         # Most rows name one project: skip the splitting unless the cell has several lines.
         split = _line_split(values) if isinstance(project, str) and "\n" in project else None
         if split is None:
-            rows.append(Row(source, values, row_columns, r + 1, fill, extras, shared))
+            rows.append(make(Row, (source, values, row_columns, r + 1, fill, extras, shared)))
             continue
         parts, context = split
         if context:  # kept, so that nothing the lead wrote is lost
             extras += tuple(("Heading", line) for line in context)
         for part in parts:
-            rows.append(Row(source, part, row_columns, r + 1, fill, extras, shared))
+            rows.append(make(Row, (source, part, row_columns, r + 1, fill, extras, shared)))
 
     report = SheetReport(
         name=grid.name,
