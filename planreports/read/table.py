@@ -217,7 +217,9 @@ def _field_value(raw: object, is_due: bool) -> object:
     return as_text(raw)
 
 
-def _read_fields(row: list[object], layout: _Layout, r: int) -> tuple[dict[str, object], set[str]]:
+def _read_fields(
+    row: list[object], layout: _Layout, r: int, seen: dict[str, str]
+) -> tuple[dict[str, object], set[str]]:
     """A row's field values, and which of them came down from a merged cell above.
 
     `row` is at least `layout.width` cells wide. This runs for every cell of a region's
@@ -236,7 +238,7 @@ def _read_fields(row: list[object], layout: _Layout, r: int) -> tuple[dict[str, 
                     else as_text(raw)
                 )
                 if text:
-                    values[name] = text
+                    values[name] = seen.setdefault(text, text)
                 continue
         elif raw is not None:
             value = _field_value(raw, is_due)
@@ -292,12 +294,15 @@ def rows_from_grid(grid: SheetGrid, header: Header, file: str) -> SheetRows:
     rag_fills = grid.fills_in_column(columns["rag"]) if "rag" in columns else {}
     probe_col, probe_label = layout.probe
     make, sheet = tuple.__new__, grid.name
+    # One object per distinct text: a lead, a RAG word or a project title repeats down the
+    # sheet, and each is then pickled, sent and rebuilt once per sheet, not once per row.
+    seen: dict[str, str] = {}
     need = layout.width
     for r in range(header.row + 1, len(grid.values)):
         cells = grid.values[r]
         if len(cells) < need:  # a short row (CSV, legacy .xls): calamine's are all full
             cells = [*cells, *[""] * (need - len(cells))]
-        values, inherited = _read_fields(cells, layout, r)
+        values, inherited = _read_fields(cells, layout, r, seen)
         extras = _extras(cells, layout, r) if any_extras else ()
         fill = rag_fills.get(r)
         own = not inherited.issuperset(values)
