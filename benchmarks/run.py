@@ -8,6 +8,8 @@ machine falls on all of them):
   fills, merges, header finding, rows), from an interpreter that imported only that; and
   again after importing ``planreports.cli``, as ``planreports build`` calls it;
 - floor: python-calamine reading every sheet's values of the same files, one process;
+- cores: once a round, a fixed pure-Python job alone and two copies at once, to show what
+  the machine's two cores give over one at the time (a read uses both, the floor one);
 - naive: ``pandas.read_excel(path, sheet_name=None, header=None, engine="openpyxl")`` for
   every file, concatenated and written to one sheet with ``DataFrame.to_excel``;
 - linearity: ours at 1x, 3x and 10x of a base tracker count (time per row at each);
