@@ -168,7 +168,8 @@ def build(
     _print_counts(run)
     for note in run.notes:
         err.print(f"[yellow]warning:[/] {note}")
-    out.print(f"Wrote {len(run.outputs)} files to {run.out_dir}:")
+    # run.json is written too, and listed: the count says every file the list names.
+    out.print(f"Wrote {len(run.outputs) + 1} files to {run.out_dir}:")
     for o in run.outputs:
         out.print(f"  {o.path}")
     out.print("  run.json")

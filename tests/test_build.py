@@ -142,7 +142,8 @@ def test_cli_build_exit_codes_and_strict(sample_folder: Path) -> None:
     cmd = [sys.executable, "-m", "planreports", "build", "-c", str(sample_folder / "config.yaml")]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "Wrote 6 files" in done.stdout
+    listed = re.search(r"Wrote (\d+) files to .*?:\n((?:  .+\n)+)", done.stdout)
+    assert listed and int(listed.group(1)) == len(listed.group(2).splitlines()) == 7
     assert "Traceback" not in done.stderr
     # a tracker row whose priority is in no plan is an error finding: --strict exits 1
     (sample_folder / "inputs" / "Stray.csv").write_text(
