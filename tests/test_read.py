@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import re
 import zipfile
@@ -301,8 +302,6 @@ def test_rows_read_go_to_the_oldest_gc_generation_and_a_callers_frozen_objects_s
 ) -> None:
     """The rows live as long as the build: no young collection should walk them all again.
     And the read must neither leave objects frozen nor release what its caller froze."""
-    import gc
-
     _oxford(tmp_path / "oxford.xlsx")
     result = read_inputs(tmp_path)
     assert gc.get_freeze_count() == 0

@@ -246,8 +246,9 @@ def _without_cycle_collection(results: Iterator[T]) -> Iterator[T]:
     finally:
         # The rows live as long as the build: file them straight into the oldest generation
         # (freeze, then unfreeze into it), so that no young pass walks all of them again once
-        # the collector is back on. Not when the caller has frozen objects of its own, which
-        # unfreezing would release.
+        # the collector is back on. Whatever else is young goes with them, and a full pass
+        # still frees any cycle among it. Not when the caller has frozen objects of its own,
+        # which unfreezing would release.
         if gc.get_freeze_count() == 0:
             gc.freeze()
             gc.unfreeze()

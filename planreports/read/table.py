@@ -222,8 +222,9 @@ def _read_fields(
 ) -> tuple[dict[str, object], set[str]]:
     """A row's field values, and which of them came down from a merged cell above.
 
-    `row` is at least `layout.width` cells wide. This runs for every cell of a region's
-    trackers: the common case (text with no line breaks or odd spaces) is handled inline.
+    `row` is at least `layout.width` cells wide; `seen` holds the sheet's texts so far, so
+    that equal texts are one object. This runs for every cell of a region's trackers: the
+    common case (text with no line breaks or odd spaces) is handled inline.
     """
     values: dict[str, object] = {}
     inherited: set[str] = set()
