@@ -14,6 +14,7 @@ import pytest
 import xlsxwriter
 from openpyxl.styles import PatternFill
 
+from planreports.model import Row, Source
 from planreports.read import read_inputs
 from planreports.read.grid import SheetGrid
 from planreports.read.header import find_header, synonym_table
@@ -65,6 +66,14 @@ def _oxford(path: Path) -> None:
     wb.save(path)
 
 
+def _every_field_given(rows: tuple[Row, ...]) -> None:
+    """The reader builds Rows and Sources with tuple.__new__, which checks no length: a field
+    added to the model and not to the reader would leave rows short."""
+    assert rows
+    assert all(len(r) == len(Row._fields) and len(r.source) == len(Source._fields) for r in rows)
+    assert all(isinstance(r.inherited, frozenset) and r.number > 0 for r in rows)
+
+
 def _rows(result):  # noqa: ANN001, ANN202
     return [
         (r.source.sheet, r.source.cell, r.text("priority")[:2], r.text("workstream")[:24],
@@ -86,6 +95,7 @@ def test_oxford_layout_title_rows_merged_priority_continuations(tmp_path: Path) 
         ("Priorities 1-2", "A8", "2.", "Deliver Oxfordshire Comm", "Green", None, ""),
         ("Priorities 1-2", "A9", "2.", "Deliver Oxfordshire Comm", "Red", None, ""),
     ]
+    _every_field_given(result.rows)
     first = result.rows[0]
     assert first.text("update") == "PEI objectives begun.\n\n8 of 61 complete."
     assert first.cell_of("update") == "D5"
@@ -125,6 +135,7 @@ def test_bht_projects_listed_line_by_line_become_one_item_each(tmp_path: Path) -
         ("Reducing avoidable harm", "Medical Director", "Quality", "Amber"),
         ("Implementing the outpatient programme", "Chief Operating Officer", "Finance", "Red"),
     ]
+    _every_field_given(result.rows)
 
 
 @pytest.mark.parametrize(
