@@ -10,6 +10,7 @@ from pathlib import Path
 
 from planreports.config import Config, load_config
 from planreports.errors import InputError, PlanreportsError, RenderError, UsageError
+from planreports.identifiers import IdentifierScanner
 from planreports.model import Finding, Item, Output, PackView, PeriodSummary
 from planreports.outputs import write_atomic, write_json_atomic
 from planreports.packs import order_items, sort_findings, view_for
@@ -37,6 +38,7 @@ def _read_and_reconcile(
     from planreports.read import read_inputs
     from planreports.reconcile import reconcile
     from planreports.reconcile.accounting import account
+    from planreports.reconcile.masking import mask_read
 
     folder = config.inputs_dir
     if not folder.is_dir():
@@ -50,7 +52,9 @@ def _read_and_reconcile(
         memory_mb=config.inputs.memory_mb,
         progress=(lambda name: progress("read", name)) if progress else None,
     )
-    rec = reconcile(read.rows, config)
+    # Identifiers are masked before reconcile, so nothing downstream can quote one.
+    read = mask_read(read.inputs, read.rows, read.findings, scanner_for(config))
+    rec = reconcile(read.rows, config, read.flags)
     items = order_items(config, rec.items)
     previous = None
     trend_findings: list[Finding] = []
@@ -88,6 +92,11 @@ def _read_and_reconcile(
         rows_dropped=rec.dropped,
         accounts=tuple(accounts),
     )
+
+
+def scanner_for(config: Config) -> IdentifierScanner:
+    """The patient-identifier scanner: built-in shapes plus the trust's own patterns."""
+    return IdentifierScanner((p.name, p.pattern) for p in config.privacy.identifiers)
 
 
 def check(

@@ -125,6 +125,28 @@ class Pack(_Model):
     committees: tuple[str, ...] = ()
 
 
+class IdentifierPattern(_Model):
+    """A trust's own patient-identifier shape, e.g. its hospital numbers."""
+
+    name: str = Field(min_length=1)
+    pattern: str = Field(min_length=1, max_length=500)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc})") from None
+        if compiled.fullmatch(""):
+            raise ValueError("the pattern matches empty text, so it would mask everything")
+        return value
+
+
+class Privacy(_Model):
+    identifiers: tuple[IdentifierPattern, ...] = ()
+
+
 class Outputs(_Model):
     folder: str = "outputs"
     history: str = "outputs/history.sqlite"
@@ -171,6 +193,7 @@ class Config(_Model):
     outputs: Outputs = Outputs()
     templates: Templates = Templates()
     email: Email | None = None
+    privacy: Privacy = Privacy()
 
     _path: Path = PrivateAttr(default=Path("config.yaml"))
     _warnings: tuple[str, ...] = PrivateAttr(default=())

@@ -15,7 +15,7 @@ from openpyxl.styles import PatternFill
 
 import planreports
 from planreports.findings import CATALOGUE
-from planreports.reconcile.checks import contains_nhs_number, nhs_number_valid
+from planreports.identifiers import IdentifierScanner, nhs_number_valid
 
 HEADER = ["Priority", "RAG", "Project Title", "Progress Update", "Lead", "Due date"]
 LONG_UPDATE = "The business case was approved by the board. " * 900  # ~40,000 characters
@@ -212,4 +212,4 @@ def test_strict_build_exits_1_but_writes_everything(planted: dict) -> None:
 )
 def test_nhs_number_check_digit(text: str, valid: bool) -> None:
     assert nhs_number_valid(text.replace(" ", "").replace("-", "")) is valid
-    assert contains_nhs_number(f"Patient {text} seen") is valid
+    assert IdentifierScanner().contains(f"Patient {text} seen") is valid

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from planreports.config import Config, Priority, Workstream
 from planreports.findings import finding, from_row, where
-from planreports.model import Finding, Item, Row
+from planreports.model import Finding, Item, Row, Source
 from planreports.read.colour import nearest_rag
 from planreports.read.dates import parse_due
 from planreports.reconcile import checks
+from planreports.reconcile.masking import Flag
 from planreports.reconcile.match import (
     Match,
     best_match,
@@ -42,8 +43,9 @@ def _workstream(priority: Priority | None, key: str | None) -> Workstream | None
 
 
 class _Reconciler:
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, flags: Mapping[Source, tuple[Flag, ...]]):
         self.config = config
+        self.flags = flags
         self.as_of = config.report.as_of
         self.rag_table = checks.rag_lookup(config.rag)
         self.complete = {s.key for s in config.rag if s.complete}
@@ -186,20 +188,20 @@ class _Reconciler:
                     f"'{word}'",
                     "rag",
                 )
+        for flag in self.flags.get(row.source, ()):
+            if flag.field is not None:
+                note("patient-identifier", f"the {flag.field} text holds {flag.kinds}; it is "
+                     "masked in every output. Board papers must hold none: remove it at source. "
+                     "Packs holding it will not be emailed", flag.field)
+            else:
+                note("patient-identifier", f"column '{flag.header}' holds {flag.kinds}; it is "
+                     "masked in every output. Board papers must hold none: remove it at source. "
+                     "Packs holding it will not be emailed")
         for name in TEXT_FIELDS:
             value = row.values.get(name)
-            if isinstance(value, str) and value:
-                if checks.looks_like_formula(value):
-                    note("formula-text", f"text starting '{value[:12]}' would run as a "
-                         "formula in a spreadsheet; written as text", name)
-                if checks.contains_nhs_number(value):
-                    note("patient-identifier", f"the {name} text holds what looks like an NHS "
-                         "number; board papers must hold none: remove it at source. Packs "
-                         "holding it will not be emailed", name)
-        for header, value in row.extras:
-            if checks.contains_nhs_number(value):
-                note("patient-identifier", f"column '{header}' holds what looks like an NHS "
-                     "number; board papers must hold none. Packs holding it will not be emailed")
+            if isinstance(value, str) and value and checks.looks_like_formula(value):
+                note("formula-text", f"text starting '{value[:12]}' would run as a "
+                     "formula in a spreadsheet; written as text", name)
         committee = row.text("committee") or (ws.committee if ws and ws.committee else None) or (
             priority.committee if priority and priority.committee else ""
         )
@@ -270,9 +272,16 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def reconcile(rows: Sequence[Row], config: Config) -> Reconciled:
-    """Place every row; then the checks across rows: duplicates, conflicts, missing returns."""
-    r = _Reconciler(config)
+def reconcile(
+    rows: Sequence[Row],
+    config: Config,
+    flags: Mapping[Source, tuple[Flag, ...]] | None = None,
+) -> Reconciled:
+    """Place every row; then the checks across rows: duplicates, conflicts, missing returns.
+
+    `rows` are expected masked (`masking.mask_read`); `flags` say which cells were, so each
+    becomes a `patient-identifier` finding at its cell, under its item's priority."""
+    r = _Reconciler(config, flags or {})
     items: list[Item] = []
     seen: dict[tuple, Item] = {}
     dropped = 0

@@ -1,4 +1,4 @@
-"""Per-value checks on tracker text: RAG words and colours, leads, formulas, NHS numbers."""
+"""Per-value checks on tracker text: RAG words and colours, leads, formulas."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ SLIPPAGE = re.compile(
 )
 # OWASP formula injection: what a spreadsheet would run. A bullet "- Listening to ..." is text.
 FORMULA = re.compile(r"^(?:[=@]|[+\-]\s*(?:\d|\$?[A-Za-z]{1,3}\$?\d+|[A-Za-z_][\w.]*\s*\())")
-NHS_NUMBER = re.compile(r"(?<![\d])(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?![\d])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,19 +55,3 @@ def says_slipping(text: str) -> str | None:
 
 def looks_like_formula(text: str) -> bool:
     return bool(FORMULA.match(text)) or text[:1] in {"\t", "\r", "\n"}
-
-
-def nhs_number_valid(digits: str) -> bool:
-    """Modulus 11: weights 10..2 on the first nine digits; 11 means 0, 10 means invalid."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
-
-
-def contains_nhs_number(text: str) -> bool:
-    """True when the text holds a 10-digit number with a valid NHS check digit."""
-    return any(nhs_number_valid("".join(m.groups())) for m in NHS_NUMBER.finditer(text))
