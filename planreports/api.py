@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from planreports.config import Config, load_config
 from planreports.errors import InputError, PlanreportsError, RenderError, UsageError
-from planreports.identifiers import IdentifierScanner
+from planreports.identifiers import scanner_for
 from planreports.model import Finding, Item, Output, PackView, PeriodSummary
-from planreports.outputs import write_atomic, write_json_atomic
+from planreports.outputs import OutputSet, build_lock, recover
 from planreports.packs import order_items, sort_findings, view_for
 from planreports.run import PackResult, Run
 
@@ -94,11 +96,6 @@ def _read_and_reconcile(
     )
 
 
-def scanner_for(config: Config) -> IdentifierScanner:
-    """The patient-identifier scanner: built-in shapes plus the trust's own patterns."""
-    return IdentifierScanner((p.name, p.pattern) for p in config.privacy.identifiers)
-
-
 def check(
     config_path: str | Path,
     *,
@@ -122,27 +119,44 @@ def build(
     pack: str | None = None,
     progress: Progress | None = None,
 ) -> Run:
-    """Read, reconcile, compare with history, write every pack's workbook and deck, run.json."""
-    config = _load(config_path, inputs=inputs, out=out, period=period, as_of=as_of)
-    from planreports import history
-    from planreports.render.deck import render_deck
-    from planreports.render.workbook import render_workbook
+    """Read, reconcile, compare with history, write every pack's workbook and deck, run.json.
 
+    The files and the history snapshot are committed as one set (see planreports.outputs):
+    a failure anywhere leaves the previous set as it was and raises a RenderError."""
+    config = _load(config_path, inputs=inputs, out=out, period=period, as_of=as_of)
     if pack is not None and config.pack(pack) is None:
         names = ", ".join(p.name for p in config.packs)
         raise UsageError(f"no pack named {pack!r} in {config.path.name} (packs: {names})")
-    run = _read_and_reconcile(config, progress, history_write=True)
     out_dir = config.outputs_dir / config.period_slug
+    on_wait = (lambda said: progress("wait", said)) if progress else None
+    with build_lock(out_dir, on_wait=on_wait):
+        notes = recover(out_dir)
+        run = _read_and_reconcile(config, progress, history_write=True)
+        with OutputSet(out_dir) as files:
+            run = _write_packs(run, files, out_dir, pack, progress)
+            manifest = run.manifest()
+            if pack is not None:
+                manifest = _keep_other_packs(manifest, out_dir / "run.json", pack)
+            files.add_json("run.json", manifest)
+            _commit(files, run)
+    return replace(run, notes=(*run.notes, *notes))
+
+
+def _write_packs(
+    run: Run, files: OutputSet, out_dir: Path, only: str | None, progress: Progress | None
+) -> Run:
+    """Every pack's workbook and deck, staged in `files`; the run with their outputs."""
+    from planreports.render.deck import render_deck
+    from planreports.render.workbook import render_workbook
+
+    config = run.config
     template_dir = config.resolve(config.templates.folder)
     outputs: list[Output] = []
-    notes: list[str] = []
     extra_findings: list[Finding] = []
     for result in run.packs:
         view = result.view
-        if pack is not None and view.name != pack:
+        if only is not None and view.name != only:
             continue
-        if progress:
-            progress("render", f"{view.name}.xlsx")
         raised: list[Finding] = []
 
         def write_workbook(path: Path, view: PackView = view, raised: list = raised) -> None:
@@ -153,35 +167,71 @@ def build(
             with _rendering(f"{view.name}.pptx"):
                 render_deck(view, config.deck_template, path, template_dir)
 
-        written = write_atomic(out_dir / f"{view.name}.xlsx", write_workbook)
+        for kind, write in (("xlsx", write_workbook), ("pptx", write_deck)):
+            if progress:
+                progress("render", f"{view.name}.{kind}")
+            written = files.add(f"{view.name}.{kind}", write)
+            outputs.append(Output(pack=view.name, kind=kind, path=written.path.name,  # type: ignore[arg-type]
+                                  sha256=written.sha256))
         extra_findings.extend(f for f in raised if f not in extra_findings)
-        outputs.append(_output(view.name, "xlsx", written, out_dir, notes))
-        if progress:
-            progress("render", f"{view.name}.pptx")
-        written = write_atomic(out_dir / f"{view.name}.pptx", write_deck)
-        outputs.append(_output(view.name, "pptx", written, out_dir, notes))
-    findings = sort_findings([*run.findings, *extra_findings])
-    run = Run(
-        config=run.config,
-        inputs=run.inputs,
-        items=run.items,
-        findings=findings,
-        packs=run.packs,
+    return replace(
+        run,
+        findings=sort_findings([*run.findings, *extra_findings]),
         outputs=tuple(outputs),
         out_dir=out_dir,
-        previous_period=run.previous_period,
-        no_longer_reported=run.no_longer_reported,
-        rows_dropped=run.rows_dropped,
-        notes=tuple(notes),
-        accounts=run.accounts,
     )
-    write_json_atomic(out_dir / "run.json", run.manifest())
+
+
+def _commit(files: OutputSet, run: Run) -> None:
+    """Files and the history snapshot together: either both are the new set or neither is."""
+    import sqlalchemy as sa
+
+    from planreports import history
+
+    config = run.config
     engine = history.engine_for(config.history_url)
-    history.record(
-        engine, config.report.period, config.report.as_of, run.items, run.findings, config
-    )
-    engine.dispose()
-    return run
+    try:
+        with engine.connect() as conn:
+            transaction = conn.begin()
+            history.record_in(
+                conn, config.report.period, config.report.as_of, run.items, run.findings, config
+            )
+            files.commit(last="run.json")
+            try:
+                transaction.commit()
+            except BaseException:
+                files.rollback()
+                raise
+        files.finish()
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise RenderError(
+            f"could not record {config.report.period} in the history ({reason}); nothing was "
+            "changed, the previous outputs are kept"
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _keep_other_packs(manifest: dict, previous_path: Path, built: str) -> dict:
+    """`build --pack X` rewrites X only: the other packs' files, and run.json's word on them,
+    stay as the last full build left them (so `send` still finds and checks them)."""
+    try:
+        previous = json.loads(previous_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return manifest
+    if not isinstance(previous, dict) or previous.get("period") != manifest["period"]:
+        return manifest
+    kept_outputs = [o for o in previous.get("outputs") or []
+                    if isinstance(o, dict) and o.get("pack") != built]
+    kept_packs = {p.get("name"): p for p in previous.get("packs") or []
+                  if isinstance(p, dict) and p.get("name") != built
+                  and any(o.get("pack") == p.get("name") for o in kept_outputs)}
+    return {
+        **manifest,
+        "outputs": kept_outputs + manifest["outputs"],
+        "packs": [kept_packs.get(p["name"], p) for p in manifest["packs"]],
+    }
 
 
 @contextlib.contextmanager
@@ -195,18 +245,6 @@ def _rendering(name: str) -> Iterator[None]:
         raise RenderError(
             f"could not write {name}: {type(exc).__name__}: {exc}; the previous {name} is kept"
         ) from exc
-
-
-def _output(pack: str, kind: str, written, out_dir: Path, notes: list[str]) -> Output:  # noqa: ANN001
-    if written.note:
-        notes.append(written.note)
-    return Output(
-        pack=pack,
-        kind=kind,  # type: ignore[arg-type]
-        path=written.path.relative_to(out_dir).as_posix(),
-        sha256=written.sha256,
-        note=written.note,
-    )
 
 
 def init(folder: Path) -> list[Path]:

@@ -17,12 +17,13 @@ import sqlalchemy as sa
 
 from planreports.config import Config
 from planreports.errors import PlanreportsError
+from planreports.identifiers import IdentifierScanner
 from planreports.model import Finding, Item, PeriodSummary, Source
 from planreports.trends import Previous, apply_trends, match_keys
 
 __all__ = [
     "Previous", "apply_trends", "engine_for", "latest_snapshot", "load_previous", "match_keys",
-    "record", "summaries",
+    "record", "record_in", "summaries",
 ]
 
 SCHEMA_VERSION = 1
@@ -118,14 +119,24 @@ def _items_of(conn: sa.Connection, period: str) -> dict[str, Item]:
         .where(snapshot_items.c.period == period)
         .order_by(snapshot_items.c.seq)
     ):
-        file, _, rest = r.source.partition("!")
+        file, _, rest = _MASK.mask(r.source).text.partition("!")
         sheet, _, cell = rest.rpartition("!")
         items[r.match_key] = Item(
-            priority=r.priority, workstream=r.workstream, item=r.item, rag=r.rag,
-            update=r.update_text, lead=r.lead, committee=r.committee, directorate="",
+            priority=r.priority, workstream=_masked(r.workstream), item=_masked(r.item),
+            rag=r.rag, update=_masked(r.update_text), lead=_masked(r.lead),
+            committee=r.committee, directorate="",
             due=None, milestone="", source=Source(file, sheet, cell),
         )
     return items
+
+
+# A history written before planreports masked identifiers may still hold one: what is read
+# back (into returns, trends and stale-update checks) is masked too.
+_MASK = IdentifierScanner()
+
+
+def _masked(text: str) -> str:
+    return _MASK.mask(text).text
 
 
 def load_previous(engine: sa.Engine, period: str, as_of: dt.date) -> Previous | None:
@@ -193,39 +204,51 @@ def record(
     findings: Sequence[Finding],
     config: Config | None = None,
 ) -> None:
-    """Replace this period's snapshot with these items and findings, in one transaction.
+    """Replace this period's snapshot with these items and findings, in one transaction."""
+    with engine.begin() as conn:
+        record_in(conn, period, as_of, items, findings, config)
+
+
+def record_in(
+    conn: sa.Connection,
+    period: str,
+    as_of: dt.date,
+    items: Sequence[Item],
+    findings: Sequence[Finding],
+    config: Config | None = None,
+) -> None:
+    """`record` inside the caller's transaction, so a build commits it with its output files.
 
     Pass the run's config so configured workstreams are keyed by their stable id."""
     keys = match_keys(items, config)
-    with engine.begin() as conn:
-        for table in (snapshot_items, snapshot_findings):
-            conn.execute(table.delete().where(table.c.period == period))
-        conn.execute(snapshots.delete().where(snapshots.c.period == period))
+    for table in (snapshot_items, snapshot_findings):
+        conn.execute(table.delete().where(table.c.period == period))
+    conn.execute(snapshots.delete().where(snapshots.c.period == period))
+    conn.execute(
+        snapshots.insert().values(period=period, as_of=as_of, built_at=dt.datetime.now())
+    )
+    if items:
         conn.execute(
-            snapshots.insert().values(period=period, as_of=as_of, built_at=dt.datetime.now())
+            snapshot_items.insert(),
+            [
+                {
+                    "period": period, "seq": i, "match_key": key, "priority": it.priority,
+                    "workstream": it.workstream, "item": it.item, "rag": it.rag,
+                    "update_text": it.update, "lead": it.lead, "committee": it.committee,
+                    "source": str(it.source),
+                }
+                for i, (key, it) in enumerate(zip(keys, items, strict=True))
+            ],
         )
-        if items:
-            conn.execute(
-                snapshot_items.insert(),
-                [
-                    {
-                        "period": period, "seq": i, "match_key": key, "priority": it.priority,
-                        "workstream": it.workstream, "item": it.item, "rag": it.rag,
-                        "update_text": it.update, "lead": it.lead, "committee": it.committee,
-                        "source": str(it.source),
-                    }
-                    for i, (key, it) in enumerate(zip(keys, items, strict=True))
-                ],
-            )
-        if findings:
-            conn.execute(
-                snapshot_findings.insert(),
-                [
-                    {
-                        "period": period, "code": f.code, "severity": f.severity,
-                        "message": f.message, "file": f.file, "sheet": f.sheet, "cell": f.cell,
-                        "priority": f.priority, "workstream": f.workstream,
-                    }
-                    for f in findings
-                ],
-            )
+    if findings:
+        conn.execute(
+            snapshot_findings.insert(),
+            [
+                {
+                    "period": period, "code": f.code, "severity": f.severity,
+                    "message": f.message, "file": f.file, "sheet": f.sheet, "cell": f.cell,
+                    "priority": f.priority, "workstream": f.workstream,
+                }
+                for f in findings
+            ],
+        )

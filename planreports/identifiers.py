@@ -19,6 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from planreports.config import Config
 
 # Ten digits in the 3-3-4 grouping the NHS prints, or run together; never part of a longer
 # number (an 11-digit phone number, a 12-digit reference).
@@ -98,6 +102,11 @@ class IdentifierScanner:
 
     def contains(self, text: str) -> bool:
         return bool(self.find(text))
+
+
+def scanner_for(config: Config) -> IdentifierScanner:
+    """The scanner a run uses: the built-in shapes plus the trust's `privacy.identifiers`."""
+    return IdentifierScanner((p.name, p.pattern) for p in config.privacy.identifiers)
 
 
 def mask_value(value: str) -> str:

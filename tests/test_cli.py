@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import planreports
-from planreports.outputs import write_atomic
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -64,27 +60,6 @@ def test_bad_as_of_is_usage_error(sample_folder: Path) -> None:
     done = _cli("build", "-c", str(sample_folder / "config.yaml"), "--as-of", "30/09/2017")
     assert done.returncode == 2
     assert "expected a date as YYYY-MM-DD" in done.stderr
-
-
-def test_locked_target_keeps_previous_file_and_saves_beside(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Excel on Windows locks an open workbook: os.replace fails with PermissionError there."""
-    target = tmp_path / "board.xlsx"
-    target.write_bytes(b"previous good file")
-    real_replace = os.replace
-
-    def locked(src: str | os.PathLike, dst: str | os.PathLike) -> None:
-        if Path(dst) == target:
-            raise PermissionError(13, "The process cannot access the file")
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", locked)
-    written = write_atomic(target, lambda p: p.write_bytes(b"new file"))
-    assert target.read_bytes() == b"previous good file"
-    assert written.path != target and written.path.read_bytes() == b"new file"
-    assert "could not be replaced" in written.note and written.path.name in written.note
-    assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_library_build_returns_the_run(sample_folder: Path) -> None:

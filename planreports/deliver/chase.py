@@ -31,7 +31,9 @@ from planreports.deliver.message import (
     template_environment,
 )
 from planreports.deliver.report import Delivery, DeliveryReport
+from planreports.deliver.scan import ScanRefused, identifiers_in
 from planreports.deliver.sending import deliver_messages
+from planreports.identifiers import scanner_for
 
 CHASE_CODES = ("missing-return", "stale-update")
 
@@ -119,12 +121,23 @@ def _chase_messages(
             continue
         template = _return_template(config, folder, lead)
         attachments = []
+        held = ""
         if template is not None:
+            data = template.read_bytes()
+            # A return carries last period's updates, from a history that may predate masking.
+            try:
+                found = identifiers_in(data, template.name, scanner_for(config))
+            except ScanRefused as exc:
+                found = [f"it could not be checked ({exc})"]
+            if found:
+                held = (f"the return template {template.name} holds what looks like a patient "
+                        f"identifier ({'; '.join(found[:3])}); not sent")
             attachments.append(Attachment(
                 template,
                 attachment_filename(config.organisation, f"{config.report.title} return",
                                     lead, config.report.period, ext="xlsx"),
                 *MIME_TYPES["xlsx"],
+                data=data,
             ))
         context = {
             "organisation": config.organisation,
@@ -145,6 +158,7 @@ def _chase_messages(
             text=render_template(env, "chase_body.txt.j2", context) + "\n",
             attachments=tuple(attachments),
             refused=size_refusal(config, attachments),
+            blocked=held,
             note="" if template else (
                 "sent without a return template: none for this lead in returns/ "
                 "(run `planreports templates` first to attach one)"

@@ -35,6 +35,7 @@ class Attachment:
     filename: str
     maintype: str
     subtype: str
+    data: bytes | None = None  # the bytes checked before sending; read from `path` if None
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,20 @@ def date_text(day: dt.date) -> str:
 def size_refusal(config: Config, attachments: Sequence[Attachment]) -> str:
     """Why the attachments are too big to send (email.smtp.max_attachment_mb), or ""."""
     limit = email_section(config).smtp.max_attachment_mb
-    size = sum(a.path.stat().st_size for a in attachments)
+    size = sum(_size(a) for a in attachments)
     if size <= limit * _MB:
         return ""
-    names = ", ".join(f"{a.filename} ({a.path.stat().st_size / _MB:.1f} MB)" for a in attachments)
+    names = ", ".join(f"{a.filename} ({_size(a) / _MB:.1f} MB)" for a in attachments)
     return (
         f"attachments total {size / _MB:.1f} MB, over email.smtp.max_attachment_mb "
         f"({limit:g} MB): {names}; not sent"
     )
+
+
+def _size(attachment: Attachment) -> int:
+    if attachment.data is not None:
+        return len(attachment.data)
+    return attachment.path.stat().st_size
 
 
 def build_email(
@@ -121,7 +128,7 @@ def build_email(
         mail.add_alternative(message.html, subtype="html")
     for attachment in message.attachments:
         mail.add_attachment(
-            attachment.path.read_bytes(),
+            attachment.data if attachment.data is not None else attachment.path.read_bytes(),
             maintype=attachment.maintype,
             subtype=attachment.subtype,
             filename=attachment.filename,

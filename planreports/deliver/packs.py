@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,10 @@ from planreports.deliver.message import (
     template_environment,
 )
 from planreports.deliver.report import DeliveryReport
+from planreports.deliver.scan import ScanRefused, identifiers_in
 from planreports.deliver.sending import deliver_messages
+from planreports.identifiers import scanner_for
+from planreports.outputs import build_lock
 
 
 def send_packs(
@@ -31,12 +35,16 @@ def send_packs(
 ) -> DeliveryReport:
     """Email each `email.send` entry's pack; with dry_run, write .eml files and send nothing."""
     email_config = email_section(config)
-    folder, run = load_run(config)
     env = template_environment(config)
-    messages = [
-        _pack_message(config, run, folder, env, entry, index)
-        for index, entry in enumerate(email_config.send)
-    ]
+    folder = config.outputs_dir / config.period_slug
+    # Under the build lock, so a build cannot swap the set while run.json and the
+    # attachments are read; each attachment's bytes are read once, checked, and sent as read.
+    with build_lock(folder, wait=60.0):
+        folder, run = load_run(config)
+        messages = [
+            _pack_message(config, run, folder, env, entry, index)
+            for index, entry in enumerate(email_config.send)
+        ]
     return deliver_messages(config, "send", messages, [], folder,
                             dry_run=dry_run, retry_unknown=retry_unknown, again=False)
 
@@ -100,7 +108,9 @@ def _pack_message(
         return replace(base, blocked=blocked)
     configured = config.pack(entry.pack)
     title = str(pack.get("title") or (configured.title if configured else entry.pack))
-    attachments, refused = _pack_attachments(config, run, folder, entry, title)
+    attachments, refused, held = _pack_attachments(config, run, folder, entry, title)
+    if held:
+        return replace(base, blocked=held)
     counts = pack.get("counts") or {}
     statuses = _statuses(config, counts)
     total = int(pack.get("items") or sum(int(v or 0) for v in counts.values()))
@@ -132,23 +142,47 @@ def _pack_message(
 
 def _pack_attachments(
     config: Config, run: Mapping[str, Any], folder: Path, entry: Any, title: str
-) -> tuple[list[Attachment], str]:
+) -> tuple[list[Attachment], str, str]:
+    """(attachments, why they cannot be sent, why the pack is held back for patient data).
+
+    Nothing run.json says is taken on trust: each file must have the hash run.json gives it
+    and be no newer than run.json, and its text is scanned for identifiers whatever run.json
+    says about the pack."""
     outputs = [o for o in run.get("outputs") or [] if isinstance(o, dict)]
     attachments: list[Attachment] = []
     root = folder.resolve()
+    manifest_time = (folder / "run.json").stat().st_mtime
+    scanner = scanner_for(config)
     for kind in entry.attach:
         output = next((o for o in outputs if o.get("pack") == entry.pack and o.get("kind") == kind),
                       None)
         if output is None:
-            return [], f"run.json lists no {kind} for pack {entry.pack!r}: build it first"
+            return [], f"run.json lists no {kind} for pack {entry.pack!r}: build it first", ""
         path = (folder / str(output.get("path", ""))).resolve()
         if not path.is_relative_to(root):
-            return [], f"run.json names {output.get('path')!r}, outside {folder}: not attached"
+            return [], f"run.json names {output.get('path')!r}, outside {folder}: not attached", ""
         if not path.is_file():
-            return [], f"{path} is missing: build {entry.pack!r} again"
+            return [], f"{path} is missing: build {entry.pack!r} again", ""
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != output.get("sha256"):
+            return [], (f"{path.name} is not the file run.json describes (it was changed or "
+                        f"replaced after the build): not sent; build {entry.pack!r} again"), ""
+        if path.stat().st_mtime > manifest_time + 1:
+            return [], (f"{path.name} is newer than run.json: not sent; build "
+                        f"{entry.pack!r} again"), ""
+        try:
+            found = identifiers_in(data, path.name, scanner)
+        except ScanRefused as exc:
+            return [], f"{path.name} could not be checked for patient identifiers: {exc}", ""
+        if found:
+            return [], "", (
+                f"pack {entry.pack!r} is not emailed: {path.name} holds what looks like a patient "
+                f"identifier ({'; '.join(found[:3])}); board papers must hold none"
+            )
         attachments.append(Attachment(
             path,
             attachment_filename(config.organisation, title, config.report.period, ext=kind),
             *MIME_TYPES[kind],
+            data=data,
         ))
-    return attachments, size_refusal(config, attachments)
+    return attachments, size_refusal(config, attachments), ""

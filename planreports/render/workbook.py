@@ -59,6 +59,8 @@ def render_workbook(view: PackView, target: Path, template_dir: Path | None = No
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
+        # Parts built in memory, not as files in /tmp that a killed build would leave behind.
+        "in_memory": True,
         "default_format_properties": {"font_name": FONT, "font_size": 10},
         "default_row_height": ROW_PX,
     })
