@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -42,6 +43,13 @@ def _main(
 ) -> None:
     global _debug
     _debug = debug
+    # A service manager's stop (or `kill`) unwinds like Ctrl-C: read workers are stopped and
+    # half-written outputs dropped by the same `finally` blocks, instead of dying mid-way.
+    signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,7 +94,11 @@ def _parse_date(value: str | None) -> dt.date | None:
 def _progress() -> tuple[api.Progress | None, Callable[[], None]]:
     """A live status line on a terminal; nothing when output is piped."""
     if not err.is_terminal:
-        return None, lambda: None
+        def waiting(stage: str, detail: str) -> None:
+            if stage == "wait":  # a build held up by another says so, even in a log
+                err.print(f"{detail}")
+
+        return waiting, lambda: None
     status = err.status("reading trackers")
     status.start()
     done = Counter()

@@ -7,11 +7,17 @@ One worker per core lives for the whole run, so a fork is paid per core, not per
 reads its files one at a time, in the order handed, with the next one already waiting in the
 pipe; so the file a dead worker was reading is known exactly (the oldest it has not answered),
 and a fresh worker takes its place for the files still to read.
+
+Workers never outlive the build: on Linux each asks the kernel to kill it when its parent dies
+(even by SIGKILL, which runs no cleanup), and each closes the pipe ends it inherited from its
+siblings, so a worker blocked on its pipe sees end-of-file when the parent is gone. A worker's
+stderr goes to an unnamed temporary file, so a killed build leaves no files behind either.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import faulthandler
 import gc
 import multiprocessing
@@ -29,6 +35,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 IN_FLIGHT = 2  # files handed to a worker ahead of its answers
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +49,7 @@ class Crashed:
 class _Worker:
     proc: Any
     conn: Connection
-    log: str
+    log: Any  # a file object: the worker's stderr
     # Jobs handed over and not yet answered, oldest first: the worker reads them in order, so
     # the first is the one it is reading now. A second one waits in the pipe, so the worker
     # never idles while the parent is busy with another worker's result.
@@ -50,12 +57,28 @@ class _Worker:
     deadline: float = 0.0  # for the first pending job
 
 
+def _die_with_parent(parent: int) -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
 def _child(
     conn: Connection,
     func: Callable[..., Any],
     memory_mb: int,
-    stderr: str,
+    stderr: int | str,
+    parent: int,
+    inherited: Sequence[int],
 ) -> None:
+    _die_with_parent(parent)
+    for fd in inherited:  # siblings' pipe ends: held here, they would keep a sibling waiting
+        with contextlib.suppress(OSError):
+            os.close(fd)
     # A native library that aborts prints its own backtrace; keep it for the message, off
     # the user's terminal (and off a test runner's fault handler, which holds its own fd).
     faulthandler.disable()
@@ -67,9 +90,12 @@ def _child(
     # are built (about a tenth of the worker's time). It runs once after each file instead.
     gc.disable()
     with contextlib.suppress(OSError):
-        fd = os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 2)
-        os.close(fd)
+        if isinstance(stderr, int):
+            os.dup2(stderr, 2)
+        else:
+            fd = os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(fd, 2)
+            os.close(fd)
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         # A platform without RLIMIT_AS still gets the time budget.
@@ -114,12 +140,12 @@ def _signal_name(code: int) -> str:
         return f"signal {-code}"
 
 
-def _first_line(path: str) -> str:
+def _first_line(log: Any) -> str:
     """': memory allocation of 48000000000 bytes failed' from a crashed worker's stderr."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            line = handle.readline().strip()
-    except OSError:
+        log.seek(0)
+        line = log.readline(400).decode("utf-8", errors="replace").strip()
+    except (OSError, ValueError):
         return ""
     return f": {line[:200]}" if line else ""
 
@@ -134,22 +160,36 @@ def run_isolated(
 ) -> Iterator[tuple[int, Any]]:
     """Yield (index, result or Crashed) for each arg as workers finish them."""
     ctx = _context()
-    scratch = tempfile.mkdtemp(prefix="planreports-read-")
+    forked = ctx.get_start_method() == "fork"
+    # Spawned workers (not Linux) inherit no file descriptors: their stderr goes by name.
+    scratch = None if forked else tempfile.mkdtemp(prefix="planreports-read-")
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
     todo: deque[int] = deque(range(len(args)))
     active: dict[Connection, _Worker] = {}
     finished: list[Any] = []  # workers told to stop, joined at the end
+    logs: list[Any] = []
     started = 0
 
     def start() -> _Worker:
         nonlocal started
         started += 1
         parent, child = ctx.Pipe(duplex=True)
-        log = os.path.join(scratch, f"worker-{started}.stderr")
-        proc = ctx.Process(target=_child, args=(child, func, memory_mb, log), daemon=True)
+        if scratch is None:
+            log = tempfile.TemporaryFile()  # noqa: SIM115 - unnamed: nothing left, however we end
+            target: int | str = log.fileno()
+        else:
+            target = os.path.join(scratch, f"worker-{started}.stderr")
+            log = open(target, "w+b")  # noqa: SIM115 - closed when the worker is retired
+        inherited = [c.fileno() for c in active]
+        proc = ctx.Process(
+            target=_child,
+            args=(child, func, memory_mb, target, os.getpid(), inherited),
+            daemon=True,
+        )
         proc.start()
         child.close()
         active[parent] = worker = _Worker(proc, parent, log)
+        logs.append(log)
         return worker
 
     def hand_on(worker: _Worker) -> None:
@@ -214,4 +254,7 @@ def run_isolated(
             worker.conn.close()
         for proc in finished:
             proc.join(5)
-        shutil.rmtree(scratch, ignore_errors=True)
+        for log in logs:
+            log.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
