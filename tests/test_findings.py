@@ -110,7 +110,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict:
         (2, ["1.", "Red", "Deliver the carers strategy", "Launch slipped to Q3.", "Head of PX",
              None], None),
     ])
-    # An xlsx cell cannot hold more than Excel's limit; a CSV can, and the workbook must cut it.
+    # An xlsx cell cannot hold more than Excel's limit; a CSV field can, and is cut at that limit
+    # when read, with a finding naming its cell.
     (inputs / "long.csv").write_text(
         "Priority,RAG,Project Title,Progress Update,Lead\n"
         f'3.,Green,Deliver Oxford Centre for Quality Improvement,"{LONG_UPDATE}",Head of QI\n',
@@ -138,7 +139,7 @@ def test_each_planted_finding_is_raised_exactly_where_planted(planted: dict) -> 
     ]
     expected += [
         ("conflicting-rag", "conflict.xlsx", "Returns", "A2"),
-        ("text-truncated", "long.csv", "long", "A2"),
+        ("text-truncated", "long.csv", "long", "D2"),
         ("unreadable-file", "broken.xlsx", None, None),
         ("encrypted-file", "locked.xlsx", None, None),
         ("sheet-skipped", "planted.xlsx", "RAG Key", None),

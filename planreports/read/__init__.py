@@ -24,6 +24,7 @@ from planreports.read.csvfile import read_csv
 from planreports.read.files import list_inputs, sha256_of, sniff, sniff_head
 from planreports.read.grid import SheetGrid
 from planreports.read.header import find_header, synonym_table
+from planreports.read.notes import grid_findings
 from planreports.read.isolate import Crashed, run_isolated
 from planreports.read.safety import UnsafeFileError
 from planreports.read.table import rows_from_grid, skipped
@@ -176,6 +177,7 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
         sheets.append(result.report)
         rows.extend(result.rows)
         findings.extend(result.findings)
+        findings.extend(grid_findings(grid, label))
     status = "read" if any(s.status == "read" for s in sheets) else "skipped"
     return FileResult(
         input=InputFile(
