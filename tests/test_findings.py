@@ -117,6 +117,11 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict:
         f'3.,Green,Deliver Oxford Centre for Quality Improvement,"{LONG_UPDATE}",Head of QI\n',
         encoding="utf-8",
     )
+    # A value typed at the foot of the grid, a million rows under the table: set aside.
+    _workbook(inputs / "stray.xlsx", [])
+    stray = openpyxl.load_workbook(inputs / "stray.xlsx")
+    stray.active["C1048576"] = "checked by PMO"
+    stray.save(inputs / "stray.xlsx")
     good = (inputs / "conflict.xlsx").read_bytes()
     (inputs / "broken.xlsx").write_bytes(good[: len(good) // 3])
     with (inputs / "conflict.xlsx").open("rb") as src, (inputs / "locked.xlsx").open("wb") as dst:
@@ -140,6 +145,7 @@ def test_each_planted_finding_is_raised_exactly_where_planted(planted: dict) -> 
     expected += [
         ("conflicting-rag", "conflict.xlsx", "Returns", "A2"),
         ("text-truncated", "long.csv", "long", "D2"),
+        ("stray-cells", "stray.xlsx", "Returns", "C1048576"),
         ("unreadable-file", "broken.xlsx", None, None),
         ("encrypted-file", "locked.xlsx", None, None),
         ("sheet-skipped", "planted.xlsx", "RAG Key", None),
