@@ -95,7 +95,9 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
         return failed("unreadable-file", why)
     try:
         fmt, grids = open_tracker(kind, path, data, options.password)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is this file's finding
+    except BaseException as exc:  # a reader's panic too (pyo3's derives from BaseException)
+        if not refusals.reader_failure(exc):
+            raise
         refusal = refusals.explain(exc)
         shown = "encrypted" if refusal.code == "encrypted-file" else (
             {"ole2": "xls", "biff": "xls"}.get(kind, kind)

@@ -47,6 +47,13 @@ class Refusal(Exception):  # noqa: N818 - a refusal is the outcome, not an error
         self.code, self.reason, self.detail = code, reason, detail
 
 
+def reader_failure(exc: BaseException) -> bool:
+    """Whether an exception is a reader's failure on a file (to be caught as the file's), not
+    an interrupt or the memory budget, which the worker reports. calamine's Rust panics
+    arrive as pyo3's PanicException, which derives from BaseException, not Exception."""
+    return not isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError)
+
+
 def library_words(exc: BaseException) -> str:
     """What a library said, in one line, with the kind of error it raised."""
     text = " ".join(str(exc).split())

@@ -23,6 +23,7 @@ import python_calamine
 from planreports.read import biff, colour
 from planreports.read.cfb import one_stream_file
 from planreports.read.grid import SheetGrid
+from planreports.read.refusals import library_words, reader_failure
 from planreports.read.sparse import NAMED, Extent, dense, table_extent
 
 STATES = {"Hidden": "hidden", "VeryHidden": "very hidden"}
@@ -69,11 +70,15 @@ def read_xls(container: bytes) -> list[SheetGrid]:
         container = one_stream_file(name, stream)
     try:
         return _calamine_grids(container, stream, book, scans)
-    except (python_calamine.CalamineError, ValueError, OSError) as first:
+    except BaseException as first:
+        if not reader_failure(first):
+            raise
         try:
             return read_with_xlrd(container)
         except Exception as second:  # noqa: BLE001 - both readers' words go to the developer
-            raise XlsRefused(f"calamine: {first}; xlrd: {second}") from second
+            raise XlsRefused(
+                f"calamine: {library_words(first)}; xlrd: {library_words(second)}"
+            ) from second
 
 
 def _calamine_grids(

@@ -23,6 +23,7 @@ import python_calamine
 
 from planreports.read.grid import SheetGrid
 from planreports.read.package import Package, Relationship
+from planreports.read.refusals import library_words, reader_failure
 from planreports.read.sheetxml import SheetXml, column_fills, sheet_xml, without_strays
 from planreports.read.sparse import NAMED
 from planreports.read.styles import M, StyleTable, parse_part, style_table
@@ -93,7 +94,10 @@ def _sheet_tags_quick(workbook: bytes) -> list[dict[str, str]] | None:
         or workbook.count(b"xmlns:r=") != workbook.count(_R_PREFIX)
     ):
         return None
-    return _attributes(_SHEET_TAG.findall(workbook))
+    tags = _attributes(_SHEET_TAG.findall(workbook))
+    if tags is None or any("r:id" not in tag for tag in tags):
+        return None  # a sheet's id under a prefix of its own: the parser resolves it
+    return tags
 
 
 def _sheet_tags(workbook: bytes) -> list[dict[str, str]]:
@@ -237,8 +241,10 @@ def _open_calamine(source: Path | bytes, book: Book) -> python_calamine.Calamine
         # .xlsx renamed .xls must be read as what it is.
         data = source if isinstance(source, bytes) else source.read_bytes()
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (python_calamine.CalamineError, ValueError, OSError) as exc:
-        raise CalamineRefused(str(exc) or type(exc).__name__) from exc
+    except BaseException as exc:
+        if not reader_failure(exc):
+            raise
+        raise CalamineRefused(library_words(exc)) from exc
 
 
 def read_xlsx(source: Path | bytes) -> list[SheetGrid]:
@@ -263,8 +269,10 @@ def read_xlsx(source: Path | bytes) -> list[SheetGrid]:
                 ))
                 continue
             grids.append(_grid(workbook, part.name, book))
-    except (python_calamine.CalamineError, ValueError) as exc:
-        raise CalamineRefused(str(exc) or type(exc).__name__) from exc
+    except BaseException as exc:
+        if not reader_failure(exc):
+            raise
+        raise CalamineRefused(library_words(exc)) from exc
     finally:
         workbook.close()
     return grids
