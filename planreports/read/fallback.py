@@ -63,13 +63,17 @@ def read_with_openpyxl(data: bytes) -> list[SheetGrid]:
                 ))
                 continue
             cells, fills = {}, {}
+            outside: list[tuple[int, int, str]] = []  # "H0": a reference no grid has
             for (row, col), cell in sheet._cells.items():  # noqa: SLF001 - only cells held
                 value = _plain(cell.value)
-                if value != "":
+                if value != "" and (row < 1 or col < 1):
+                    outside.append((row - 1, col - 1, str(value)))
+                elif value != "":
                     cells[(row - 1, col - 1)] = value
-                if found := _fill(cell, palette):
+                if row > 0 and col > 0 and (found := _fill(cell, palette)):
                     fills[(row - 1, col - 1)] = found
             extent = table_extent(cells)
+            strays = sorted(outside) + [(r, c, str(cells[(r, c)])) for r, c in extent.strays]
             merged = tuple(
                 (m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1)
                 for m in sheet.merged_cells.ranges
@@ -78,7 +82,7 @@ def read_with_openpyxl(data: bytes) -> list[SheetGrid]:
                 name=sheet.title, values=dense(cells, extent), merged=merged,
                 fills={k: v for k, v in fills.items()
                        if k[0] < extent.rows and k[1] < extent.cols},
-                strays=tuple((r, c, str(cells[(r, c)])) for r, c in extent.strays[:NAMED]),
-                stray_count=len(extent.strays),
+                strays=tuple(strays[:NAMED]),
+                stray_count=len(strays),
             ))
     return grids

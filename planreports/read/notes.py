@@ -23,10 +23,11 @@ def grid_findings(grid: SheetGrid, file: str) -> list[Finding]:
     for r, c, text in grid.strays:
         cell = cell_name(r, c)
         shown = text if len(text) <= SHOWN else text[: SHOWN - 1] + "\u2026"
+        quoted = f" ('{shown}')" if shown else ""
         out.append(finding(
             "stray-cells",
-            f"{file}, sheet '{grid.name}', cell {cell}: a value far outside the sheet's table "
-            f"('{shown}') was not read as part of it; clear the cell or move it into the "
+            f"{file}, sheet '{grid.name}', cell {cell}: a value far outside the sheet's table"
+            f"{quoted} was not read as part of it; clear the cell or move it into the "
             "table, and save again",
             file=file, sheet=grid.name, cell=cell,
         ))

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from xml.etree.ElementTree import ParseError, fromstring
 
-from planreports.read.safety import check_sizes, check_xml_parts, has_dtd
+from planreports.read.safety import PROLOG_BYTES, check_sizes, check_xml_parts, has_dtd
 from planreports.read.zipparts import PackageBytes
 
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -43,6 +43,7 @@ _MAIN_TYPE = re.compile(
     rb"|ms-excel\.(?:sheet|template|addin)\.macroEnabled)\.main\+xml[\"']",
     re.IGNORECASE,
 )
+_WORKBOOK_ROOT = re.compile(rb"<(?:[\w.-]+:)?workbook[\s>/]")
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
 _ATTRIBUTE = re.compile(rb"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
@@ -88,6 +89,7 @@ class Package:
             else:  # a file too large to hold in memory
                 whole, first_bytes = self.zf.read, None
             self._whole = whole
+            self._first_bytes = first_bytes
             self._raw = {
                 info.filename: whole(info)
                 for info in self.names.values()
@@ -161,17 +163,37 @@ class Package:
             name = normalise(unquote(name))
         return name
 
+    def _is_workbook(self, name: str) -> bool:
+        """Whether a part is a workbook (its root element), not a Word document's body."""
+        info = self.names.get(name)
+        if info is None:
+            return False
+        head = self._raw.get(info.filename)
+        if head is not None:
+            head = head[:PROLOG_BYTES]
+        elif self._first_bytes is not None:
+            head = self._first_bytes(info.filename, PROLOG_BYTES)
+        else:
+            with self.zf.open(info) as handle:
+                head = handle.read(PROLOG_BYTES)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:2]:
+            # A UTF-16 part: its markup is not ASCII bytes.
+            codec = "utf-16-be" if head.startswith(b"\xfe\xff") or head[:1] == b"\x00" else (
+                "utf-16-le")
+            head = head.decode(codec, "ignore").encode("utf-8", "ignore")
+        return _WORKBOOK_ROOT.search(head) is not None
+
     def _find_workbook(self) -> str | None:
         for rel in self.relationships(""):
-            if rel.kind == OFFICE_DOCUMENT[1:] and rel.target in self.names:
+            if rel.kind == OFFICE_DOCUMENT[1:] and self._is_workbook(rel.target):
                 return rel.target
         types = self.raw("[Content_Types].xml")
         if types is not None and not has_dtd(types):
             for found in _MAIN_TYPE.finditer(types):
                 name = normalise(found.group(1).decode("utf-8", "replace"))
-                if name in self.names:
+                if self._is_workbook(name):
                     return name
-        return "xl/workbook.xml" if "xl/workbook.xml" in self.names else None
+        return "xl/workbook.xml" if self._is_workbook("xl/workbook.xml") else None
 
 
 def _relationship_attributes(data: bytes) -> list[dict[str, str]]:
