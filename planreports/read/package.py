@@ -43,6 +43,11 @@ _MAIN_TYPE = re.compile(
     rb"|ms-excel\.(?:sheet|template|addin)\.macroEnabled)\.main\+xml[\"']",
     re.IGNORECASE,
 )
+_USUAL_OFFICE_DOCUMENT = re.compile(
+    rb'Type="http://schemas\.openxmlformats\.org/officeDocument/2006/relationships/'
+    rb'officeDocument" Target="/?xl/workbook\.xml"|Target="/?xl/workbook\.xml" Type="http://'
+    rb'schemas\.openxmlformats\.org/officeDocument/2006/relationships/officeDocument"'
+)
 _WORKBOOK_ROOT = re.compile(rb"<(?:[\w.-]+:)?workbook[\s>/]")
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
 _ATTRIBUTE = re.compile(rb"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -89,13 +94,16 @@ class Package:
             else:  # a file too large to hold in memory
                 whole, first_bytes = self.zf.read, None
             self._whole = whole
-            self._first_bytes = first_bytes
+            self._inflate_head = first_bytes
+            self._first_bytes = self._cached_head if first_bytes is not None else None
+            self._heads: dict[str, bytes] = {}
+            self._relationships: dict[str, list[Relationship]] = {}
             self._raw = {
                 info.filename: whole(info)
                 for info in self.names.values()
                 if _wanted_whole(normalise(info.filename))
             }
-            check_xml_parts(self.zf, self._raw, first_bytes)
+            check_xml_parts(self.zf, self._raw, self._first_bytes)
             self.strict = False  # the package's own relationships are the same in both
             self.workbook = self._find_workbook()
             main = self.raw(self.workbook) if self.workbook else None
@@ -106,6 +114,15 @@ class Package:
 
     def close(self) -> None:
         self.zf.close()
+
+    def _cached_head(self, name: str, size: int) -> bytes:
+        """A part's first bytes, inflated once: the safety check's heads are kept, and the
+        shared strings' count is then read from the one it inflated."""
+        known = self._heads.get(name)
+        if known is None or (len(known) < size and self.names[normalise(name)].file_size
+                             > len(known)):
+            known = self._heads[name] = self._inflate_head(name, size)
+        return known[:size]
 
     def __enter__(self) -> Package:
         return self
@@ -119,6 +136,21 @@ class Package:
     def stored_name(self, name: str) -> str:
         """The name the zip gives a part (as a reader that does not normalise would look)."""
         return self.names[normalise(name)].filename
+
+    def size(self, name: str) -> int:
+        """A part's size as the zip directory states it (vetted by `check_sizes`)."""
+        return self.names[normalise(name)].file_size
+
+    def head(self, name: str, size: int) -> bytes:
+        """A part's first `size` bytes, inflating no more than those."""
+        info = self.names[normalise(name)]
+        whole = self._raw.get(info.filename)
+        if whole is not None:
+            return whole[:size]
+        if self._first_bytes is not None:
+            return self._first_bytes(info.filename, size)
+        with self.zf.open(info) as handle:
+            return handle.read(size)
 
     def raw(self, name: str) -> bytes | None:
         """A part's bytes as stored, or None when the package has no such part."""
@@ -140,6 +172,12 @@ class Package:
 
     def relationships(self, part: str) -> list[Relationship]:
         """The relationships of `part` ("" for the package's own), targets resolved."""
+        found = self._relationships.get(part)
+        if found is None:
+            found = self._relationships[part] = self._read_relationships(part)
+        return found
+
+    def _read_relationships(self, part: str) -> list[Relationship]:
         folder, base = posixpath.split(normalise(part))
         data = self.part(posixpath.join(folder, "_rels", f"{base}.rels"))
         if data is None:
@@ -156,6 +194,12 @@ class Package:
         return out
 
     def _resolve(self, folder: str, target: str) -> str:
+        if "\\" not in target and "." not in target.split("/", 1)[0] and "%" not in target:
+            # The usual form ("worksheets/sheet1.xml", "/xl/styles.xml"): no path to reduce.
+            name = (target[1:] if target[0] == "/" else f"{folder}/{target}" if folder
+                    else target).lower()
+            if "/./" not in name and "/../" not in name:
+                return name
         target = target.replace("\\", "/")
         path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
         name = normalise(posixpath.normpath(path))
@@ -168,14 +212,7 @@ class Package:
         info = self.names.get(name)
         if info is None:
             return False
-        head = self._raw.get(info.filename)
-        if head is not None:
-            head = head[:PROLOG_BYTES]
-        elif self._first_bytes is not None:
-            head = self._first_bytes(info.filename, PROLOG_BYTES)
-        else:
-            with self.zf.open(info) as handle:
-                head = handle.read(PROLOG_BYTES)
+        head = self.head(name, PROLOG_BYTES)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:2]:
             # A UTF-16 part: its markup is not ASCII bytes.
             codec = "utf-16-be" if head.startswith(b"\xfe\xff") or head[:1] == b"\x00" else (
@@ -184,9 +221,19 @@ class Package:
         return _WORKBOOK_ROOT.search(head) is not None
 
     def _find_workbook(self) -> str | None:
+        self.found_by_rels = True
+        usual = self.raw("_rels/.rels")
+        if (
+            usual is not None
+            and _USUAL_OFFICE_DOCUMENT.search(usual)
+            and usual.count(b"/officeDocument\"") == 1
+            and self._is_workbook("xl/workbook.xml")
+        ):
+            return "xl/workbook.xml"  # as every writer we know puts it: no parsing needed
         for rel in self.relationships(""):
             if rel.kind == OFFICE_DOCUMENT[1:] and self._is_workbook(rel.target):
                 return rel.target
+        self.found_by_rels = False
         types = self.raw("[Content_Types].xml")
         if types is not None and not has_dtd(types):
             for found in _MAIN_TYPE.finditer(types):

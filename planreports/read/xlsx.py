@@ -168,12 +168,13 @@ def _book(package: Package) -> Book:
         s.kind not in CALAMINE_KINDS or not package.has(s.part) or s.state not in STATES
         for s in parts.values()
     )
-    found_by_rels = any(r.kind == "officeDocument" for r in package.relationships(""))
-    strings = package.part(related["sharedStrings"]) if "sharedStrings" in related else None
-    counted = strings is not None and _claims_too_many(strings)
+    sst = related.get("sharedStrings")
+    counted = sst is not None and package.has(sst) and _claims_too_many(
+        package.head(sst, 2048), package.size(sst))
     view = None
-    if counted or needs_view(workbook=package.workbook, found_by_rels=found_by_rels,
+    if counted or needs_view(workbook=package.workbook, found_by_rels=package.found_by_rels,
                              related=related, unreadable_sheets=unreadable, strays=strays):
+        strings = package.part(sst) if sst is not None else None
         view = calamine_view(
             [(s.name, s.kind, s.state, without_strays(package.part(s.part) or b"", sheets[s.name]))
              for s in parts.values() if s.name in sheets],
@@ -181,19 +182,19 @@ def _book(package: Package) -> Book:
             styles=package.part(related["styles"]) if "styles" in related else None,
             dates_from_1904=date1904(workbook),
         )
-    texts = _shared_strings(strings) if strays and strings is not None else ()
+    texts = _shared_strings(package.part(sst) or b"") if strays and sst is not None else ()
     return Book(parts, styles, sheets, view, texts)
 
 
 _UNIQUE_COUNT = re.compile(rb"""(<(?:\w+:)?sst\b[^>]*?)\s(?:unique)?[cC]ount=["'](\d+)["']""")
 
 
-def _claims_too_many(strings: bytes) -> bool:
-    """Whether the shared strings' stated count is more than the part could hold: calamine
-    sets that much memory aside first, and two billion entries abort the interpreter."""
-    start = strings[:2048]
-    counts = [int(found.group(2)) for found in _UNIQUE_COUNT.finditer(start)]
-    return any(count > len(strings) // 4 + 16 for count in counts)  # "<si/>" is five bytes
+def _claims_too_many(head: bytes, size: int) -> bool:
+    """Whether the shared strings' stated count (in the part's first bytes) is more than a
+    part of `size` bytes could hold: calamine sets that much memory aside first, and two
+    billion entries abort the interpreter."""
+    counts = [int(found.group(2)) for found in _UNIQUE_COUNT.finditer(head)]
+    return any(count > size // 4 + 16 for count in counts)  # "<si/>" alone is five bytes
 
 
 def _uncounted(strings: bytes) -> bytes:
