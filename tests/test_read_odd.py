@@ -369,6 +369,7 @@ def test_the_words_task_lists_use_for_a_lead(word: str) -> None:
     ("values", "priorities", "is_the_plans"),
     [
         (["High", "Medium", "Low", "high"], [], False),  # urgencies: not the plan's priority
+        (["High", "Low", -38245.67, dt.date(2008, 4, 15)], [], False),  # and a total row
         (["High", "Medium"], ["High"], True),  # a plan that calls a priority "High"
         (["1.", "Low"], ["P1"], True),  # not all urgencies: reconcile says what is unknown
         (["9. Reduce waiting lists"], ["P1"], True),  # an unknown priority stays one (an error)
@@ -376,7 +377,7 @@ def test_the_words_task_lists_use_for_a_lead(word: str) -> None:
     ],
 )
 def test_a_priority_column_is_the_plans_only_when_it_can_be(
-    values: list[str], priorities: list[str], is_the_plans: bool
+    values: list[object], priorities: list[str], is_the_plans: bool
 ) -> None:
     from planreports.read.header import find_header, plan_priority, synonym_table
 

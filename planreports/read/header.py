@@ -191,9 +191,10 @@ def plan_priority(
     col = header.columns.get("priority")
     if col is None:
         return header
+    # Its text alone: a total row's number or a stray date says nothing of what it holds.
     seen = {
         normalise(row[col]) for row in values[header.row + 1 :]
-        if col < len(row) and row[col] not in ("", None)
+        if col < len(row) and isinstance(row[col], str) and row[col]
     }
     seen.discard("")
     plan = {normalise(name) for name in priorities}
