@@ -192,6 +192,24 @@ def test_far_strays_in_an_xls_are_set_aside_and_the_grid_is_the_table() -> None:
     assert [(r, c) for r, c, _text in grid.strays] == [(65535, 0), (65535, 255)]
     (lying,) = read_xls((ODD / "biff8-lying-dimensions.xls").read_bytes())
     assert (len(lying.values), len(lying.values[0])) == (4, 6)
+    shown, hidden = read_xls((ODD / "biff8-hidden-far-strays.xls").read_bytes())
+    assert (len(shown.values), hidden.visible, hidden.state) == (4, False, "hidden")
+
+
+def test_a_hidden_sheets_far_strays_cost_no_memory() -> None:
+    """calamine builds every sheet's grid as it opens an .xls: a hidden sheet's two values at
+    A1 and IV65536 made it 16.7 million cells (550 MB) though the sheet is never read."""
+    script = (
+        "import resource, sys; from pathlib import Path; "
+        "from planreports.read.xls import read_xls; "
+        "read_xls(Path(sys.argv[1]).read_bytes()); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(ODD / "biff8-hidden-far-strays.xls")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert int(done.stdout) < 200  # MB, the interpreter and its libraries included
 
 
 def test_far_strays_in_an_xls_are_named_in_the_run(tmp_path: Path) -> None:

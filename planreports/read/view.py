@@ -96,14 +96,12 @@ def needs_view(
     name (normalised); `unreadable_sheets` says a sheet is of a kind calamine stops at, names
     a part that is missing, or has a state it does not know.
     """
-    folder = workbook.rsplit("/", 1)[0] + "/" if "/" in workbook else ""
+    folder, _, name = workbook.rpartition("/")
+    beside = f"{folder}/" if folder else ""
     return (
         strays
         or unreadable_sheets
         or not found_by_rels
-        or not workbook.endswith("workbook.xml")
-        or workbook.rsplit("/", 1)[-1] != "workbook.xml"
-        or any(
-            part != f"{folder}{kind.lower()}.xml" for kind, part in related.items()
-        )
+        or name != "workbook.xml"
+        or any(part != f"{beside}{kind.lower()}.xml" for kind, part in related.items())
     )

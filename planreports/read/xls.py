@@ -56,10 +56,12 @@ def read_xls(container: bytes) -> list[SheetGrid]:
     book = biff.read_globals(stream)
     if book.encrypted:
         raise EncryptedWorkbook("the workbook stream is encrypted")
+    # Every sheet that holds cells, hidden ones and macro sheets too: calamine builds each
+    # one's grid when it opens the workbook, whether or not it is ever read.
     scans = {
         i: biff.scan_sheet(stream, entry.offset, f"sheet {i + 1}")
         for i, entry in enumerate(book.sheets)
-        if entry.state == "visible" and entry.kind == "worksheet"
+        if entry.kind in ("worksheet", "macro sheet")
     }
     if any(biff.needs_patch(scan) for scan in scans.values()):
         patched = bytearray(stream)
