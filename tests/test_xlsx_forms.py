@@ -210,3 +210,14 @@ def test_sheet_parts_of_every_fixture_match_the_parser(monkeypatch) -> None:
         assert result == xlsx.sheet_parts(*parts), name
         quick += by_pattern is not None
     assert quick >= 10  # openpyxl's and xlsxwriter's forms both take the pattern route
+
+
+def test_a_styles_part_no_parser_reads_costs_the_fills_not_the_tracker(tmp_path: Path) -> None:
+    """calamine reads the values of a workbook whose styles.xml is not well-formed; so do
+    we, without the colours (the text RAGs are still there to read)."""
+    broken = _rewrite(tmp_path / "broken.xlsx", "xl/styles.xml",
+                      lambda d: d.replace(b"</styleSheet>", b"<fills></styleSheet>"))
+    (grid,) = read_xlsx(broken)
+    (usual,) = read_xlsx(SOURCE)
+    assert grid.values == usual.values
+    assert dict(grid.fills_in_column(2)) == {}

@@ -155,8 +155,11 @@ def _book(package: Package) -> Book:
         for name, part in sheet_parts(workbook, rels).items()
     }
     related = {rel.kind: rel.target for rel in rels if rel.kind in ("sharedStrings", "styles")}
-    styles = style_table(package.part(related["styles"]) if "styles" in related else None,
-                         _theme(package, rels))
+    try:
+        styles = style_table(package.part(related["styles"]) if "styles" in related else None,
+                             _theme(package, rels))
+    except ValueError:  # a styles part no parser reads: no fills, but the values are there
+        styles = style_table(None, None)
     sheets: dict[str, SheetXml] = {}
     for sheet in parts.values():
         if sheet.state == "visible" and sheet.kind == "worksheet":
