@@ -160,6 +160,7 @@ NO_FILLS = [(*row[:3], None, *row[4:]) for row in EHR_XLS]
         ("excel4.xls", NO_FILLS),
         ("xls-xor-default-password.xls", EHR_XLS),
         ("xls-rc4-default-password.xls", EHR_XLS),
+        ("biff5-xor-default-password.xls", EHR_XLS),
     ],
 )
 def test_legacy_xls_of_every_kind_is_read_with_its_fills_and_dates(
@@ -225,7 +226,8 @@ def test_far_strays_in_an_xls_are_named_in_the_run(tmp_path: Path) -> None:
 
 # --- encryption --------------------------------------------------------------------------------
 
-ENCRYPTED = ["xls-rc4-cryptoapi.xls", "xls-xor.xls", "xlsx-standard-encryption.xlsx"]
+ENCRYPTED = ["xls-rc4-cryptoapi.xls", "xls-xor.xls", "biff5-xor.xls",
+             "xlsx-standard-encryption.xlsx"]
 
 
 @pytest.mark.parametrize("name", ENCRYPTED)

@@ -16,6 +16,8 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from msoffcrypto.method.xor_obfuscation import DocumentXOR
+
 from planreports.read import colour
 from planreports.read.safety import MAX_CELLS
 from planreports.read.sheetxml import too_many
@@ -220,3 +222,49 @@ def column_fills(stream: bytes, offset: int, fills: list[str | None], col: int) 
         if c == col and xf < len(fills) and (fill := fills[xf]):
             out[row] = fill
     return out
+
+
+# Records an XOR-obfuscated workbook keeps in the clear (MS-XLS 2.2.10), besides the stream
+# offset that starts each BoundSheet record.
+_CLEAR = frozenset({BOF, FILEPASS, 0x0194, 0x0195, 0x00E1, 0x0138, 0x0196})
+
+
+def xor_filepass(stream: bytes) -> tuple[int, int] | None:
+    """(offset, length) of the FILEPASS record's data when the stream is XOR-obfuscated (not
+    RC4-encrypted), else None."""
+    for number, at, length in records(stream):
+        if number == EOF:
+            return None
+        if number == FILEPASS:
+            if length == 4 or (length == 6 and struct.unpack_from("<H", stream, at)[0] == 0):
+                return at, length
+            return None
+    return None
+
+
+def xor_deobfuscated(stream: bytes, password: str) -> bytes | None:
+    """The stream with its XOR obfuscation (MS-OFFCRYPTO 2.3.7, method 1) undone, or None
+    when `password` is not its password. For an Excel 5/95 "Book" stream, which msoffcrypto
+    does not take; the same method as Excel 97's XOR."""
+    found = xor_filepass(stream)
+    if found is None:
+        return None
+    at, length = found
+    verifier = struct.unpack_from("<H", stream, at + length - 2)[0]
+    if not DocumentXOR.verifypw(password, verifier):
+        return None
+    array = DocumentXOR.create_xor_array_method1(password)
+    out = bytearray(stream)
+    for number, start, size in records(stream):
+        if number in _CLEAR or not size:
+            continue
+        skip = 4 if number == BOUNDSHEET else 0  # its offset into the stream is in the clear
+        first, end = start + skip, start + size
+        # The array is indexed from where the record ends (MS-OFFCRYPTO 2.3.7.4).
+        index = (end + skip) % 16
+        for i in range(first, end):
+            value = stream[i] ^ array[index]
+            out[i] = ((value >> 5) | (value << 3)) & 0xFF
+            index = (index + 1) % 16
+    struct.pack_into("<H", out, at - 4, FILLER)  # no longer obfuscated: FILEPASS goes
+    return bytes(out)

@@ -26,6 +26,7 @@ from planreports.read.xls import (
     EncryptedWorkbook,
     NotAWorkbookContainer,
     XlsRefused,
+    deobfuscated,
     read_with_xlrd,
     read_xls,
 )
@@ -85,11 +86,22 @@ def read_compound(data: bytes, password: str | None) -> tuple[str, list[SheetGri
         try:
             return "xls", read_xls(data)
         except EncryptedWorkbook:
-            return "xls", read_xls(decrypt(data, password))
+            # XOR obfuscation is undone here: msoffcrypto does not take Excel 5/95's streams.
+            try:
+                plain = deobfuscated(data, _candidates(password))
+            except EncryptedWorkbook as exc:
+                why = refusals.WRONG_PASSWORD if password else refusals.ENCRYPTED
+                raise Refusal("encrypted-file", why, str(exc)) from exc
+            return "xls", read_xls(plain if plain is not None else decrypt(data, password))
     except NotAWorkbookContainer as exc:
         raise Refusal("unreadable-file", refusals.NOT_AN_XLS, str(exc)) from exc
     except XlsRefused as exc:
         raise Refusal("unreadable-file", refusals.DAMAGED, str(exc)) from exc
+
+
+def _candidates(password: str | None) -> list[str]:
+    """The passwords to try, in turn: the configured one, then Excel's default."""
+    return list(dict.fromkeys(p for p in (password, DEFAULT_PASSWORD) if p))
 
 
 def decrypt(data: bytes, password: str | None) -> bytes:
@@ -101,7 +113,7 @@ def decrypt(data: bytes, password: str | None) -> bytes:
             "encrypted-file", refusals.UNSUPPORTED_ENCRYPTION, library_words(exc)
         ) from exc
     said = []
-    for candidate in dict.fromkeys(p for p in (password, DEFAULT_PASSWORD) if p):
+    for candidate in _candidates(password):
         try:
             try:
                 office.load_key(password=candidate, verify_password=True)

@@ -50,6 +50,20 @@ def workbook_stream(container: bytes) -> tuple[str, bytes]:
     raise NotAWorkbookContainer("the compound file holds no workbook stream")
 
 
+def deobfuscated(container: bytes, passwords: list[str]) -> bytes | None:
+    """The container with an XOR-obfuscated workbook stream made plain with the first of
+    `passwords` that opens it (see biff.py); raises EncryptedWorkbook when none does, and
+    gives None when the stream is not XOR-obfuscated (RC4: for msoffcrypto)."""
+    name, stream = workbook_stream(container)
+    if biff.xor_filepass(stream) is None:
+        return None
+    for password in passwords:
+        plain = biff.xor_deobfuscated(stream, password)
+        if plain is not None:
+            return one_stream_file(name, plain)
+    raise EncryptedWorkbook("no password tried opens the XOR obfuscation")
+
+
 def read_xls(container: bytes) -> list[SheetGrid]:
     """Every sheet of a compound-file .xls as grids; fills on demand, far strays named."""
     name, stream = workbook_stream(container)
