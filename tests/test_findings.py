@@ -220,3 +220,13 @@ def test_strict_build_exits_1_but_writes_everything(planted: dict) -> None:
 def test_nhs_number_check_digit(text: str, valid: bool) -> None:
     assert nhs_number_valid(text.replace(" ", "").replace("-", "")) is valid
     assert contains_nhs_number(f"Patient {text} seen") is valid
+
+
+def test_a_refused_file_says_what_to_do_and_run_json_keeps_the_librarys_words(
+    planted: dict,
+) -> None:
+    (broken,) = [i for i in planted["manifest"]["inputs"] if i["path"] == "broken.xlsx"]
+    assert broken["status"] == "failed"
+    assert broken["reason"].startswith("the file is damaged or incomplete")
+    assert broken["detail"] == "BadZipFile: File is not a zip file"
+    assert all("detail" in i for i in planted["manifest"]["inputs"])
