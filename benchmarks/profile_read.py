@@ -54,6 +54,8 @@ def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
     from planreports.read import xlsx as reader
     from planreports.read.files import discover, sha256_of, sniff
     from planreports.read.header import find_header, synonym_table
+    from planreports.read.package import Package
+    from planreports.read.styles import style_table
     from planreports.read.table import rows_from_grid
 
     config = load_config(generate.CONFIG)
@@ -72,9 +74,10 @@ def parts(corpus: Path, repeat: int) -> list[tuple[str, float]]:
     contents = [path.read_bytes() for path in paths]
 
     def package() -> None:
-        reader._style_table.cache_clear()  # as a worker meeting each template for the first time
+        style_table.cache_clear()  # as a worker meeting each template for the first time
         for data in contents:
-            reader._read_package(data)
+            with Package(data) as opened:
+                reader._book(opened)
 
     grids = [reader.read_xlsx(data) for data in contents]
     headers = [[find_header(g.values, table) for g in file_grids] for file_grids in grids]

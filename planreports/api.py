@@ -50,6 +50,10 @@ def _read_and_reconcile(
         folder,
         columns=config.inputs.columns,
         password=password,
+        priorities=[
+            name for p in config.priorities for name in (p.id, p.title, p.short, *p.aliases)
+            if name
+        ],
         timeout=config.inputs.timeout_seconds,
         memory_mb=config.inputs.memory_mb,
         progress=(lambda name: progress("read", name)) if progress else None,

@@ -79,6 +79,11 @@ CATALOGUE: dict[str, Code] = {
         ),
         Code("text-truncated", "warning", "cell text over Excel's 32,767-character limit"),
         Code(
+            "stray-cells",
+            "warning",
+            "a value far outside a sheet's table, left out so that the table can be read",
+        ),
+        Code(
             "row-unaccounted",
             "error",
             "a row neither kept as an item nor named by a finding (a fault in planreports)",

@@ -97,7 +97,8 @@ class InputFile:
     status: Literal["read", "skipped", "failed"]
     format: str = ""
     sheets: tuple[SheetReport, ...] = ()
-    reason: str = ""
+    reason: str = ""  # in plain words, for the PMO: why it was not read
+    detail: str = ""  # the reader library's own words, for a developer (never the message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ class Run:
                     "status": i.status,
                     "format": i.format,
                     "reason": i.reason,
+                    "detail": i.detail,
                     "sheets": [
                         {
                             "name": s.name,

@@ -110,12 +110,18 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> dict:
         (2, ["1.", "Red", "Deliver the carers strategy", "Launch slipped to Q3.", "Head of PX",
              None], None),
     ])
-    # An xlsx cell cannot hold more than Excel's limit; a CSV can, and the workbook must cut it.
+    # An xlsx cell cannot hold more than Excel's limit; a CSV field can, and is cut at that limit
+    # when read, with a finding naming its cell.
     (inputs / "long.csv").write_text(
         "Priority,RAG,Project Title,Progress Update,Lead\n"
         f'3.,Green,Deliver Oxford Centre for Quality Improvement,"{LONG_UPDATE}",Head of QI\n',
         encoding="utf-8",
     )
+    # A value typed at the foot of the grid, a million rows under the table: set aside.
+    _workbook(inputs / "stray.xlsx", [])
+    stray = openpyxl.load_workbook(inputs / "stray.xlsx")
+    stray.active["C1048576"] = "checked by PMO"
+    stray.save(inputs / "stray.xlsx")
     good = (inputs / "conflict.xlsx").read_bytes()
     (inputs / "broken.xlsx").write_bytes(good[: len(good) // 3])
     with (inputs / "conflict.xlsx").open("rb") as src, (inputs / "locked.xlsx").open("wb") as dst:
@@ -138,7 +144,8 @@ def test_each_planted_finding_is_raised_exactly_where_planted(planted: dict) -> 
     ]
     expected += [
         ("conflicting-rag", "conflict.xlsx", "Returns", "A2"),
-        ("text-truncated", "long.csv", "long", "A2"),
+        ("text-truncated", "long.csv", "long", "D2"),
+        ("stray-cells", "stray.xlsx", "Returns", "C1048576"),
         ("unreadable-file", "broken.xlsx", None, None),
         ("encrypted-file", "locked.xlsx", None, None),
         ("sheet-skipped", "planted.xlsx", "RAG Key", None),
@@ -213,3 +220,13 @@ def test_strict_build_exits_1_but_writes_everything(planted: dict) -> None:
 def test_nhs_number_check_digit(text: str, valid: bool) -> None:
     assert nhs_number_valid(text.replace(" ", "").replace("-", "")) is valid
     assert IdentifierScanner().contains(f"Patient {text} seen") is valid
+
+
+def test_a_refused_file_says_what_to_do_and_run_json_keeps_the_librarys_words(
+    planted: dict,
+) -> None:
+    (broken,) = [i for i in planted["manifest"]["inputs"] if i["path"] == "broken.xlsx"]
+    assert broken["status"] == "failed"
+    assert broken["reason"].startswith("the file is damaged or incomplete")
+    assert broken["detail"] == "BadZipFile: File is not a zip file"
+    assert all("detail" in i for i in planted["manifest"]["inputs"])

@@ -15,7 +15,7 @@ import xlsxwriter
 from openpyxl.styles import PatternFill
 
 from planreports.model import Row, Source
-from planreports.read import read_inputs
+from planreports.read import read_inputs, refusals
 from planreports.read.grid import SheetGrid
 from planreports.read.header import find_header, synonym_table
 from planreports.read.table import rows_from_grid
@@ -181,15 +181,21 @@ def test_bad_files_become_findings_and_the_run_goes_on(tmp_path: Path) -> None:
     assert codes == [("unreadable-file", "empty.xlsx"), ("unreadable-file", "notes.xlsx"),
                      ("unreadable-file", "truncated.xlsx")]
     messages = {f.file: f.message for f in result.findings if f.code == "unreadable-file"}
-    assert messages["empty.xlsx"] == "empty.xlsx: the file is empty"
+    assert messages["empty.xlsx"] == (
+        "empty.xlsx: the file is empty (0 bytes): ask for it to be sent again"
+    )
     assert "not an Excel workbook" in messages["notes.xlsx"]
     assert "Traceback" not in " ".join(messages.values())
     assert len(result.rows) == 5
     assert {p.name: p.read_bytes() for p in inputs.iterdir()} == before  # inputs untouched
 
 
-def test_a_reader_that_aborts_the_interpreter_fails_that_file_alone(tmp_path: Path) -> None:
-    """A shared-strings part claiming two billion entries aborts python-calamine (SIGABRT)."""
+def test_a_shared_strings_count_that_would_abort_calamine_is_read_as_openpyxl_reads_it(
+    tmp_path: Path,
+) -> None:
+    """A shared-strings part claiming two billion entries made python-calamine set aside
+    48 GB and abort the interpreter (SIGABRT); the count is only a hint, and openpyxl reads
+    the file: so calamine is given the part without it."""
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     _oxford(inputs / "good.xlsx")
@@ -208,12 +214,30 @@ def test_a_reader_that_aborts_the_interpreter_fails_that_file_alone(tmp_path: Pa
             dst.writestr(info, data)
     result = read_inputs(inputs, timeout=60)
     assert [(i.path, i.status) for i in result.inputs] == [
-        ("good.xlsx", "read"), ("hostile.xlsx", "failed")
+        ("good.xlsx", "read"), ("hostile.xlsx", "read")
     ]
-    (crash,) = [f for f in result.findings if f.code == "unreadable-file"]
-    assert crash.file == "hostile.xlsx"
-    assert crash.message.startswith("hostile.xlsx: the reader crashed (SIGABRT")
+    assert [(r.text("priority"), r.text("rag"), r.text("workstream")) for r in result.rows
+            if r.source.file == "hostile.xlsx"] == [("1.", "Red", "Carers strategy")]
     assert len([r for r in result.rows if r.source.file == "good.xlsx"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("said", "plain"),
+    [
+        ("took longer than its 60 s time budget",
+         "the file took longer than its 60 s time budget to read (it may be very large or "
+         "damaged): open it in Excel and save it again, or split it into smaller workbooks"),
+        ("ran out of its 2048 MB memory budget",
+         "reading it ran out of its 2048 MB memory budget (it may be very large or damaged): "
+         "open it in Excel and save it again, or split it into smaller workbooks"),
+        ("the reader crashed (SIGABRT: memory allocation of 48000000000 bytes failed)",
+         "reading it stopped the spreadsheet reader (the file is probably damaged): open it in "
+         "Excel and save it again as .xlsx"),
+    ],
+)
+def test_a_worker_that_did_not_answer_is_said_in_plain_words(said: str, plain: str) -> None:
+    """The pool's words (isolate.Crashed) go to run.json's detail; the finding says what to do."""
+    assert refusals.crashed(said) == (plain, said)
 
 
 def test_real_excel_dates_survive(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 The reader finds the RAG column's colours by the cells' start tags in the form every writer
 we know uses (`<c r="C5" s="2" ...>`). A file in another valid form (attributes in another
 order, `s` after `t`, a namespace prefix on every element) must give the same colours by the
-slower exact route; one stray far cell must be refused in either form; and a DTD in a part
+slower exact route; one stray far value must be set aside in either form; and a DTD in a part
 that no reader parses (docProps) must not stop the tracker being read.
 """
 
@@ -18,8 +18,9 @@ import pytest
 
 import planreports.read as read_module
 from planreports.read import read_inputs
-from planreports.read.safety import UnsafeFileError
-from planreports.read.xlsx import read_xlsx, sheet_xml
+from planreports.read.package import Package, Relationship
+from planreports.read.sheetxml import sheet_xml, without_strays
+from planreports.read.xlsx import read_xlsx
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SOURCE = FIXTURES / "rag-fill-standard.xlsx"
@@ -78,14 +79,27 @@ def test_every_valid_form_gives_the_same_colours(
 
 
 @pytest.mark.parametrize("change", [lambda d: d, _reorder, _prefixed])
-def test_a_far_cell_is_refused_in_any_form(change: Callable[[bytes], bytes]) -> None:
+def test_a_far_value_is_set_aside_in_any_form(change: Callable[[bytes], bytes]) -> None:
     with zipfile.ZipFile(SOURCE) as zf:
         data = zf.read(SHEET)
-    far = data.replace(
-        b"</sheetData>", b'<row r="200000"><c r="AZ200000" t="n"><v>1</v></c></row></sheetData>'
-    )
-    with pytest.raises(UnsafeFileError, match=r"as far as AZ200000, so it spans 200,000 rows"):
-        sheet_xml("Progress", SHEET, change(far))
+    stray = b'<c r="AZ200000" t="n"><v>1</v></c>'
+    far = data.replace(b"</sheetData>", b'<row r="200000">' + stray + b"</row></sheetData>")
+    xml = sheet_xml("Progress", SHEET, change(far))
+    assert [position for position, _element in xml.strays] == [(199_999, 51)]
+    assert xml.stray_count == 1
+    # Taken out of the part calamine reads, and nothing else is.
+    assert without_strays(change(far), xml) == change(far).replace(change(stray), b"", 1)
+
+
+def test_a_far_cell_holding_no_value_is_no_stray() -> None:
+    """Formatting alone (`<c r="XFD1048576" s="1"/>`, as Gnumeric writes to the grid's end)
+    makes no cell for any reader, so it sets nothing aside and refuses nothing."""
+    with zipfile.ZipFile(SOURCE) as zf:
+        data = zf.read(SHEET)
+    styled = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="1"/>'
+                          b'<c r="XFE1048576" s="1"></c></row></sheetData>')
+    xml = sheet_xml("Progress", SHEET, styled)
+    assert (xml.usual, xml.strays) == (False, ())
 
 
 def test_a_dtd_in_a_part_no_reader_parses_does_not_stop_the_tracker(tmp_path: Path) -> None:
@@ -123,13 +137,10 @@ def test_a_file_read_from_memory_or_from_disk_gives_the_same(
 # --- workbook.xml and its rels: read by pattern in the usual form, parsed otherwise ----------
 
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_RELS = (
-    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    b'<Relationship Id="rId1" Type="' + _REL.encode() + b'/worksheet" '
-    b'Target="worksheets/sheet1.xml"/>'
-    b'<Relationship Id="rId2" Type="' + _REL.encode() + b'/chartsheet" '
-    b'Target="/xl/chartsheets/sheet1.xml"/></Relationships>'
-)
+_RELS = [
+    Relationship("rId1", "worksheet", "xl/worksheets/sheet1.xml"),
+    Relationship("rId2", "chartsheet", "xl/chartsheets/sheet1.xml"),
+]
 
 
 def _workbook(sheets: str, *, root: str = "") -> bytes:
@@ -171,11 +182,11 @@ def test_sheet_parts_read_by_pattern_or_parsed_agree(form: str, monkeypatch) -> 
     from planreports.read import xlsx
 
     workbook = WORKBOOK_FORMS[form]
-    quick = xlsx._sheet_parts_quick(workbook, _RELS)
+    quick = xlsx._sheet_tags_quick(workbook)
     assert (quick is not None) == (form == "usual")  # every other form goes to the parser
-    found = xlsx._sheet_parts(workbook, _RELS)
-    monkeypatch.setattr(xlsx, "_sheet_parts_quick", lambda *_: None)
-    assert found == xlsx._sheet_parts(workbook, _RELS)
+    found = xlsx.sheet_parts(workbook, _RELS)
+    monkeypatch.setattr(xlsx, "_sheet_tags_quick", lambda *_: None)
+    assert found == xlsx.sheet_parts(workbook, _RELS)
     assert found  # every form names at least one sheet
 
 
@@ -185,14 +196,28 @@ def test_sheet_parts_of_every_fixture_match_the_parser(monkeypatch) -> None:
     found = {}
     for path in sorted(FIXTURES.glob("*.xls*")):
         try:
-            with zipfile.ZipFile(path) as zf:
-                parts = (zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"))
-        except (zipfile.BadZipFile, KeyError):
+            with Package(path.read_bytes()) as package:
+                if package.workbook is None:
+                    continue
+                parts = (package.part(package.workbook),
+                         package.relationships(package.workbook))
+        except (zipfile.BadZipFile, ValueError):
             continue
-        found[path.name] = (xlsx._sheet_parts(*parts), xlsx._sheet_parts_quick(*parts), parts)
-    monkeypatch.setattr(xlsx, "_sheet_parts_quick", lambda *_: None)
+        found[path.name] = (xlsx.sheet_parts(*parts), xlsx._sheet_tags_quick(parts[0]), parts)
+    monkeypatch.setattr(xlsx, "_sheet_tags_quick", lambda *_: None)
     quick = 0
     for name, (result, by_pattern, parts) in found.items():
-        assert result == xlsx._sheet_parts(*parts), name
+        assert result == xlsx.sheet_parts(*parts), name
         quick += by_pattern is not None
     assert quick >= 10  # openpyxl's and xlsxwriter's forms both take the pattern route
+
+
+def test_a_styles_part_no_parser_reads_costs_the_fills_not_the_tracker(tmp_path: Path) -> None:
+    """calamine reads the values of a workbook whose styles.xml is not well-formed; so do
+    we, without the colours (the text RAGs are still there to read)."""
+    broken = _rewrite(tmp_path / "broken.xlsx", "xl/styles.xml",
+                      lambda d: d.replace(b"</styleSheet>", b"<fills></styleSheet>"))
+    (grid,) = read_xlsx(broken)
+    (usual,) = read_xlsx(SOURCE)
+    assert grid.values == usual.values
+    assert dict(grid.fills_in_column(2)) == {}

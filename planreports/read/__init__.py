@@ -5,30 +5,23 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
-import io
-import os
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-# The readers are imported here, not in the worker: workers are forked from this process, so
-# they start with the readers loaded instead of paying a fresh import each.
-import msoffcrypto
-
 from planreports.findings import finding
 from planreports.model import Finding, InputFile, Row, SheetReport, Source
-from planreports.read.csvfile import read_csv
+from planreports.read import refusals
 from planreports.read.files import list_inputs, sha256_of, sniff, sniff_head
-from planreports.read.grid import SheetGrid
-from planreports.read.header import find_header, synonym_table
+from planreports.read.header import find_header, plan_priority, synonym_table
 from planreports.read.isolate import Crashed, run_isolated
-from planreports.read.safety import UnsafeFileError
+from planreports.read.notes import grid_findings
+
+# The readers are imported here, not in the worker: workers are forked from this process, so
+# they start with the readers loaded instead of paying a fresh import each.
+from planreports.read.opening import open_tracker
 from planreports.read.table import rows_from_grid, skipped
-from planreports.read.xls import read_xls
-from planreports.read.xlsx import read_xlsx
 
 T = TypeVar("T")
 IN_MEMORY_BYTES = 64 * 1024 * 1024  # larger files are hashed and parsed from disk
@@ -41,6 +34,9 @@ class ReadOptions:
     root: Path
     columns: Mapping[str, Sequence[str]] = field(default_factory=dict)
     password: str | None = None
+    # Every name the plan gives its priorities (ids, titles, short titles, aliases): a column
+    # headed "Priority" holding none of them but High/Medium/Low is a task's urgency.
+    priorities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,63 +57,31 @@ class ReadResult:
     findings: tuple[Finding, ...]
 
 
-def _open_ole2(path: Path, label: str, password: str | None) -> tuple[str, object]:
-    """An OLE2 file is a legacy .xls or an encrypted OOXML workbook; tell them apart."""
-    with path.open("rb") as handle:
-        try:
-            office = msoffcrypto.OfficeFile(handle)
-            encrypted = office.is_encrypted()
-        except Exception:  # noqa: BLE001 - not an Office container msoffcrypto knows
-            return "xls", path
-        if not encrypted:
-            return "xls", path
-        if not password:
-            return "encrypted", None
-        try:
-            office.load_key(password=password)
-            out = io.BytesIO()
-            office.decrypt(out)
-        except Exception as exc:  # noqa: BLE001 - wrong password or unsupported scheme
-            return "encrypted-bad-password", str(exc)
-    data = out.getvalue()
-    return ("xlsx" if data.startswith(b"PK") else "xls"), data
-
-
-def _grids(kind: str, source: Path | bytes) -> list[SheetGrid]:
-    if kind == "xlsx":
-        return read_xlsx(source)  # from a path or from memory
-    if isinstance(source, bytes):  # a decrypted legacy workbook: its reader wants a path
-        with tempfile.NamedTemporaryFile(suffix=".xls", delete=False) as tmp:
-            tmp.write(source)
-        try:
-            return _grids(kind, Path(tmp.name))
-        finally:
-            os.unlink(tmp.name)
-    reader: Callable[[Path], list[SheetGrid]] = {"xls": read_xls, "csv": read_csv}[kind]
-    return reader(source)
-
-
-def _describe_error(exc: BaseException) -> str:
-    """What is wrong with a file, in words for the finding; never a traceback."""
-
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, UnsafeFileError):
-        return text  # already says what and that it was refused
-    if isinstance(exc, zipfile.BadZipFile):
-        return "the file is damaged or truncated (not a complete zip container)"
-    if isinstance(exc, KeyError) and "xl/workbook.xml" in text:
-        return "a zip file, but not an Excel workbook (it has no xl/workbook.xml)"
-    name = type(exc).__name__
-    if "Calamine" in name or "Zip" in name or "Xml" in name:
-        return f"the workbook is damaged or truncated ({text or name})"
-    if isinstance(exc, EOFError | OSError) or "xlrd" in type(exc).__module__:
-        return f"the workbook is damaged or truncated ({text or name})"
-    return f"{text or name}"
+def _not_a_file(path: Path) -> str | None:
+    """Why a listed path is not a file to open (a link to a folder, or to nothing), if so."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return refusals.FOLDER_LINK
+    if not path.exists():
+        return refusals.BROKEN_LINK
+    return refusals.UNKNOWN_BINARY  # a device or a pipe behind a link: never opened
 
 
 def read_file(path: Path, options: ReadOptions) -> FileResult:
     """Read one tracker: sniff, open, find each sheet's header, turn rows into Rows."""
     label = path.relative_to(options.root).as_posix()
+
+    def failed(code: str, reason: str, detail: str = "", kind: str = "") -> FileResult:
+        return FileResult(
+            input=InputFile(path=label, sha256=digest, status="failed", format=kind,
+                            reason=reason, detail=detail),
+            findings=(finding(code, f"{label}: {reason}", file=label),),
+        )
+
+    digest = ""
+    if (why := _not_a_file(path)) is not None:
+        return failed("unreadable-file", why)
     # A tracker is read from memory, once: its hash is then of the very bytes parsed, even if
     # a sync client rewrites the file meanwhile. A huge file is streamed from disk instead.
     data = path.read_bytes() if path.stat().st_size <= IN_MEMORY_BYTES else None
@@ -127,35 +91,18 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
     else:
         digest = sha256_of(path)
         kind, why = sniff(path)
-
-    def failed(code: str, reason: str) -> FileResult:
-        message = f"{label}: {reason}"
-        return FileResult(
-            input=InputFile(path=label, sha256=digest, status="failed", format=kind, reason=reason),
-            findings=(finding(code, message, file=label),),
-        )
-
     if kind == "unreadable":
         return failed("unreadable-file", why)
-    source: Path | bytes = data if kind == "xlsx" and data is not None else path
-    if kind == "ole2":
-        kind, opened = _open_ole2(path, label, options.password)
-        if kind == "encrypted":
-            return failed(
-                "encrypted-file",
-                "the workbook is password-protected; set inputs.password_env in config.yaml "
-                "to the name of an environment variable holding the password",
-            )
-        if kind == "encrypted-bad-password":
-            return failed(
-                "encrypted-file",
-                "the workbook is password-protected and the configured password did not open it",
-            )
-        source = opened  # type: ignore[assignment]
     try:
-        grids = _grids(kind, source)
-    except Exception as exc:  # noqa: BLE001 - any reader failure is this file's finding
-        return failed("unreadable-file", _describe_error(exc))
+        fmt, grids = open_tracker(kind, path, data, options.password)
+    except BaseException as exc:  # a reader's panic too (pyo3's derives from BaseException)
+        if not refusals.reader_failure(exc):
+            raise
+        refusal = refusals.explain(exc)
+        shown = "encrypted" if refusal.code == "encrypted-file" else (
+            {"ole2": "xls", "biff": "xls"}.get(kind, kind)
+        )
+        return failed(refusal.code, refusal.reason, refusal.detail, shown)
 
     table = _synonyms(_columns_key(options.columns))
     sheets: list[SheetReport] = []
@@ -168,6 +115,8 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
             result = skipped(grid, label, f"a {grid.kind}, not a table")
         else:
             header = find_header(grid.values, table)
+            if header is not None:
+                header = plan_priority(header, grid.values, table, options.priorities)
             result = (
                 rows_from_grid(grid, header, label)
                 if header
@@ -176,13 +125,14 @@ def read_file(path: Path, options: ReadOptions) -> FileResult:
         sheets.append(result.report)
         rows.extend(result.rows)
         findings.extend(result.findings)
+        findings.extend(grid_findings(grid, label))
     status = "read" if any(s.status == "read" for s in sheets) else "skipped"
     return FileResult(
         input=InputFile(
             path=label,
             sha256=digest,
             status=status,
-            format=kind,
+            format=fmt,
             sheets=tuple(sheets),
             reason="" if status == "read" else "no sheet holds a tracker",
         ),
@@ -261,6 +211,7 @@ def read_inputs(
     *,
     columns: Mapping[str, Sequence[str]] | None = None,
     password: str | None = None,
+    priorities: Sequence[str] = (),
     timeout: float = 60.0,
     memory_mb: int = 2048,
     progress: Callable[[str], None] | None = None,
@@ -268,7 +219,9 @@ def read_inputs(
     """Read every tracker under `root`, each in a worker process; results in file order."""
     listing = list_inputs(root)
     paths = listing.files
-    options = ReadOptions(root=root, columns=dict(columns or {}), password=password)
+    options = ReadOptions(
+        root=root, columns=dict(columns or {}), password=password, priorities=tuple(priorities)
+    )
     results: dict[int, FileResult] = {}
     _synonyms(_columns_key(options.columns))  # built here once, for the forked workers to share
     # The options go to each worker once, with the function; a job is then just a path.
@@ -282,12 +235,13 @@ def read_inputs(
             result = _from_wire(*answer)
         else:
             label = path.relative_to(root).as_posix()
+            reason, detail = refusals.crashed(answer.reason)
             result = FileResult(
                 input=InputFile(
                     path=label, sha256=_sha256_or_blank(path), status="failed",
-                    reason=answer.reason,
+                    reason=reason, detail=detail,
                 ),
-                findings=(finding("unreadable-file", f"{label}: {answer.reason}", file=label),),
+                findings=(finding("unreadable-file", f"{label}: {reason}", file=label),),
             )
         results[index] = result
         if progress:

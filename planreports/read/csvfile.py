@@ -9,6 +9,12 @@ from pathlib import Path
 from planreports.read.grid import SheetGrid
 
 DELIMITERS = ",;\t|"
+# What an Excel cell holds: a CSV field can be longer (or a quote left open can run on to the
+# end of the file), and the text is cut there for that cell alone, with a finding.
+CELL_LIMIT = 32_767
+# The csv module refuses a field over 131,072 characters, and with it the whole file; raised
+# as far as its C long allows (a field can never be longer than the text that holds it).
+FIELD_LIMIT = 2**31 - 1
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -33,9 +39,18 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv(path: Path) -> list[SheetGrid]:
-    """A CSV is one sheet, named after the file."""
+    """A CSV is one sheet, named after the file; a field longer than a cell holds is cut."""
     text, _encoding = decode(path.read_bytes())
     delimiter = sniff_delimiter(text)
+    if csv.field_size_limit() < FIELD_LIMIT:
+        csv.field_size_limit(FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    values: list[list[object]] = [list(row) for row in reader]
-    return [SheetGrid(name=path.stem, values=values)]
+    values: list[list[object]] = []
+    cut: list[tuple[int, int, int]] = []
+    for r, row in enumerate(reader):
+        for c, field in enumerate(row):
+            if len(field) > CELL_LIMIT:
+                cut.append((r, c, len(field)))
+                row[c] = field[:CELL_LIMIT]
+        values.append(row)
+    return [SheetGrid(name=path.stem, values=values, cut=tuple(cut))]

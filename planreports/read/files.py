@@ -7,9 +7,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planreports.read import refusals
+from planreports.read.xls import is_bare_biff
+
 EXTENSIONS = frozenset({".xlsx", ".xlsm", ".xls", ".csv"})
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
+EMPTY_ZIP = b"PK\x05\x06"  # a zip with no entries: its directory's end record alone
+GZIP = b"\x1f\x8b"
+SHORTCUT = b"L\x00\x00\x00\x01\x14\x02\x00"  # a Windows .lnk file's header
 
 
 def _skipped_name(name: str) -> bool:
@@ -52,9 +58,11 @@ def list_inputs(root: Path) -> Listing:
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         folders.append((Path(entry.path), f"{prefix}{entry.name}/"))
-                    elif (
-                        os.path.splitext(entry.name)[1].lower() in EXTENSIONS and entry.is_file()
+                    elif os.path.splitext(entry.name)[1].lower() in EXTENSIONS and (
+                        entry.is_file() or entry.is_symlink()
                     ):
+                        # A link to a folder, or to nothing, named like a tracker is listed
+                        # too: the reader says what it is, rather than it going unseen.
                         found.append((f"{prefix}{entry.name}".lower(), Path(entry.path)))
         except OSError as exc:
             unlisted.append((prefix or "./", exc.strerror or type(exc).__name__))
@@ -79,15 +87,22 @@ def sniff(path: Path) -> tuple[str, str]:
 
 
 def sniff_head(head: bytes, suffix: str) -> tuple[str, str]:
-    """`sniff` of a file's first bytes (4 KB are enough) and its extension."""
+    """`sniff` of a file's first bytes (4 KB are enough) and its extension: xlsx | ole2 |
+    biff (Excel 2-4, no container) | csv | unreadable, with why when unreadable."""
     if not head:
-        return "unreadable", "the file is empty"
-    if head.startswith(ZIP):
+        return "unreadable", refusals.EMPTY
+    if head.startswith((ZIP, EMPTY_ZIP)):
         return "xlsx", ""
     if head.startswith(OLE2):
         return "ole2", ""
+    if is_bare_biff(head):
+        return "biff", ""
+    if head.startswith(GZIP):
+        return "unreadable", refusals.GZIP
+    if head.startswith(SHORTCUT):
+        return "unreadable", refusals.SHORTCUT
     if b"\x00" in head:
-        return "unreadable", "not a spreadsheet (binary data of an unknown kind)"
+        return "unreadable", refusals.UNKNOWN_BINARY
     if suffix.lower() in {".xlsx", ".xlsm"}:
-        return "unreadable", "the file is plain text, not an Excel workbook (renamed to .xlsx?)"
+        return "unreadable", refusals.PLAIN_TEXT
     return "csv", ""

@@ -27,6 +27,12 @@ class SheetGrid:
     column_fills: Callable[[int], Mapping[int, str]] | None = field(
         default=None, compare=False, repr=False
     )
+    # Cells whose text was longer than a cell holds, cut to it: (row, col, original length).
+    cut: tuple[tuple[int, int, int], ...] = ()
+    # Values far outside the table, left out of `values` so that the grid stays the size of
+    # the cells really held: (row, col, the value's text), the first few of `stray_count`.
+    strays: tuple[tuple[int, int, str], ...] = ()
+    stray_count: int = 0
 
     def fills_in_column(self, col: int) -> Mapping[int, str]:
         """Row -> the fill a reader sees, for the cells of one column that have one."""

@@ -34,6 +34,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "lead": (
         "lead", "executive lead", "exec lead", "sro", "owner", "lead director", "responsible lead",
         "executive", "project lead", "accountable lead", "responsible officer", "lead officer",
+        "assigned to", "assignee", "responsible", "responsible person", "action owner",
+        "project owner", "task owner",
     ),
     "directorate": (
         "directorate", "division", "care group", "service", "department", "business unit", "sdu",
@@ -116,8 +118,11 @@ def _field_named(keys: tuple[str, ...], table: Mapping[str, str]) -> str | None:
     return name
 
 
-def match_header_row(cells: Sequence[object], table: Mapping[str, str]) -> Header | None:
-    """The fields named in one row, or None when it is not a tracker header."""
+def match_header_row(
+    cells: Sequence[object], table: Mapping[str, str], not_priority: frozenset[int] = frozenset()
+) -> Header | None:
+    """The fields named in one row, or None when it is not a tracker header; the columns in
+    `not_priority` are not taken as the priority, whatever their header says."""
     columns: dict[str, int] = {}
     extras: dict[int, str] = {}
     for col, value in enumerate(cells):
@@ -128,6 +133,8 @@ def match_header_row(cells: Sequence[object], table: Mapping[str, str]) -> Heade
             extras[col] = text
             continue
         name = _field_named(_header_keys(text), table)
+        if name == "priority" and col in not_priority:
+            name = None
         if name and name not in columns:
             columns[name] = col
         else:
@@ -157,3 +164,41 @@ def find_header(
         if found and (best is None or len(found.columns) > len(best.columns)):
             best = Header(row=r, columns=found.columns, extras=found.extras)
     return best
+
+
+# What a task list's "Priority" column holds: how urgent the task is, not which of the plan's
+# priorities it serves (normalised as `normalise` leaves them).
+URGENCY_WORDS = frozenset({
+    "high", "medium", "med", "low", "critical", "urgent", "normal", "very high", "very low",
+    "highest", "lowest", "major", "minor", "moderate", "h", "m", "l", "top", "high priority",
+    "medium priority", "low priority", "must", "should", "could", "would", "must have",
+    "should have", "could have", "won t have", "wont have", "1 high", "2 medium", "3 low",
+})
+
+
+def plan_priority(
+    header: Header,
+    values: Sequence[Sequence[object]],
+    table: Mapping[str, str],
+    priorities: Sequence[str] = (),
+) -> Header | None:
+    """The header again, with its priority column kept as an extra field when that column
+    holds urgencies (High / Medium / Low) and none of the plan's priority names.
+
+    Then another column may name the plan's priority (an "Objective" beside the task's
+    "Priority"); and if no hierarchy column is left the sheet is no tracker (None).
+    """
+    col = header.columns.get("priority")
+    if col is None:
+        return header
+    # Its text alone: a total row's number or a stray date says nothing of what it holds.
+    seen = {
+        normalise(row[col]) for row in values[header.row + 1 :]
+        if col < len(row) and isinstance(row[col], str) and row[col]
+    }
+    seen.discard("")
+    plan = {normalise(name) for name in priorities}
+    if not seen or seen & plan or not seen <= URGENCY_WORDS:
+        return header
+    found = match_header_row(values[header.row], table, frozenset({col}))
+    return Header(row=header.row, columns=found.columns, extras=found.extras) if found else None

@@ -96,6 +96,12 @@ def _child(
             fd = os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(fd, 2)
             os.close(fd)
+    # A reader library that prints (xlrd's warnings, a native library's notes) must never
+    # reach the user's standard output: `check --format json` prints one JSON document there.
+    with contextlib.suppress(OSError):
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.close(fd)
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         # A platform without RLIMIT_AS still gets the time budget.

@@ -96,6 +96,24 @@ def _scan_head(head: bytes) -> tuple[bool, bool]:
     return b"<!DOCTYPE" in head or b"<!ENTITY" in head, has_root
 
 
+# Parts no reader here parses as XML (nor calamine, nor openpyxl's values): document
+# properties, custom XML, and the content types, which are only searched for the workbook's
+# name. The package's own _rels/.rels is read with `has_dtd` first (see package.py).
+_INERT = ("docprops/", "customxml/", "[content_types].xml", "_rels/.rels")
+
+
+def _parsed(name: str) -> bool:
+    """Whether a reader may parse the part: every XML part of the workbook, wherever the
+    package keeps it (its parts need not be under xl/)."""
+    lowered = name.replace("\\", "/").lstrip("/").lower()
+    return lowered.endswith((".xml", ".rels", ".vml")) and not lowered.startswith(_INERT)
+
+
+def has_dtd(data: bytes) -> bool:
+    """Whether a part's first bytes declare a DTD (in any encoding a parser here reads)."""
+    return _scan_head(data[:PROLOG_BYTES])[0]
+
+
 def check_xml_parts(
     zf: zipfile.ZipFile,
     read: Mapping[str, bytes] | None = None,
@@ -117,12 +135,10 @@ def check_xml_parts(
         first_bytes = functools.partial(_read_head, zf)
     for info in zf.infolist():
         name = info.filename
-        # The workbook's own parts: the package's [Content_Types].xml, _rels/.rels and
-        # docProps/ are parsed by no reader here (nor by calamine), so a DTD there is inert.
-        if not name.startswith("xl/") or not name.lower().endswith((".xml", ".rels", ".vml")):
+        if not _parsed(name):
             continue
         data = read.get(name)
-        has_dtd, has_root = _scan_head(
+        dtd, has_root = _scan_head(
             data[:PROLOG_BYTES] if data is not None else _head(first_bytes, name)
         )
         if not has_root:
@@ -130,7 +146,7 @@ def check_xml_parts(
                 f"the workbook's part {name} has no XML element in its first "
                 f"{PROLOG_BYTES // 1024} KB (refused)"
             )
-        if has_dtd:
+        if dtd:
             raise UnsafeFileError(
                 f"the workbook contains an XML entity payload in {name} (refused)"
             )

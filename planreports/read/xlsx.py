@@ -1,227 +1,72 @@
 """Read .xlsx/.xlsm: values and merges with python-calamine, fills from the styles part.
 
-openpyxl's full load costs ~19x calamine, and even a regex over every cell's start tag costs
-half as much again as calamine's whole read; so cell colours come from a targeted parse of
-styles.xml and the theme, and a scan of the one column whose colours mean something (the
-RAG column), done when the table reader asks for it. The package is checked (`safety`)
-before calamine or any XML parser sees it. Macros are never run: nothing in this module
-evaluates anything; formulas give their cached values.
+The package is opened as the standard says (`package`) and checked (`safety`) before
+calamine or any XML parser sees it; its sheets are the parts the workbook's relationships
+name. calamine reads the values, from the file itself or, when the file's layout is one it
+cannot take or a sheet has far stray values, from a package rebuilt for it (`view`). A
+workbook calamine refuses is tried once with openpyxl (`fallback`) before it is called
+damaged. Macros are never run: nothing here evaluates anything; formulas give their
+cached values.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import posixpath
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError, fromstring
+from xml.etree.ElementTree import ParseError, fromstring
 
 import python_calamine
 
-from planreports.read import colour
-from planreports.read.conditional import conditional_fills, parse_rules
-from planreports.read.grid import SheetGrid, column_letter
-from planreports.read.safety import MAX_CELLS, check_sizes, check_xml_parts, too_large
-from planreports.read.zipparts import PackageBytes
+from planreports.read.grid import SheetGrid
+from planreports.read.package import Package, Relationship
+from planreports.read.refusals import library_words, reader_failure
+from planreports.read.sheetxml import SheetXml, column_fills, sheet_xml, without_strays
+from planreports.read.sparse import NAMED
+from planreports.read.styles import M, StyleTable, parse_part, style_table
+from planreports.read.view import CALAMINE_KINDS, STATES, calamine_view, date1904, needs_view
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-M = "{" + NS["m"] + "}"
 # Sheet kinds by the last word of their relationship type, as a reader would name them.
 SHEET_KINDS = {
     "worksheet": "worksheet", "chartsheet": "chart sheet", "dialogsheet": "dialog sheet",
     "macrosheet": "macro sheet", "xlMacrosheet": "macro sheet", "xlIntlMacrosheet": "macro sheet",
 }
-# One cell's start tag in any form: its reference and, when it has one, its style id.
-_CELL = re.compile(
-    rb"<(?:\w+:)?c\s(?=[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\")(?:(?=[^>]*?\bs=\"([0-9]+)\"))?"
-)
-# A cell start tag that is not `<c r="A1"` with its reference inside A1:AX99999 (at most
-# 4,999,950 cells, under MAX_CELLS). Every writer we know puts `r` first; when no tag in a
-# sheet breaks that form, its extent needs no counting and one column can be found by
-# its letters alone.
-_UNUSUAL_CELL = re.compile(rb'<c(?! r="(?:A[A-X]|[A-Z])[0-9]{1,5}")')
-_SHEETDATA = re.compile(rb"<((?:\w+:)?)sheetData\b")
-_ROOT = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
-_FORMATTING = re.compile(
-    rb"<((?:\w+:)?)conditionalFormatting\b.*?</\1conditionalFormatting\s*>", re.DOTALL
-)
-_STYLE = re.compile(rb'\ss="([0-9]+)"')
-# Parts inflated whole up front: read here anyway, so the safety check reuses their bytes.
-_READ_WHOLE = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
-_READ_WHOLE_UNDER = ("xl/worksheets/", "xl/theme/")
+_STATES = {"hidden": "hidden", "veryHidden": "very hidden"}
 
 
-def _parse(name: str, data: bytes) -> Element:
-    # The C parser, not defusedxml's pure-Python one (several times slower): every part has
-    # passed `check_xml_parts` first, so there is no DTD and no entity to expand.
-    try:
-        return fromstring(data)
-    except ParseError as exc:
-        raise ValueError(f"the workbook's part {name} is not well-formed XML ({exc})") from exc
+class NotAWorkbook(ValueError):
+    """A zip package with no workbook in it (a Word document or an archive renamed .xlsx)."""
 
 
-def _argb(element: Element | None) -> dict[str, object]:
-    if element is None:
-        return {}
-    out: dict[str, object] = {}
-    if element.get("rgb"):
-        out["rgb"] = element.get("rgb")
-    for name, kind in (("theme", int), ("indexed", int), ("tint", float)):
-        value = element.get(name)
-        if value is not None:
-            try:
-                out[name] = kind(value)
-            except ValueError:
-                continue
-    return out
-
-
-def _fill_colour(
-    fill: Element,
-    palette: tuple[str, ...],
-    *,
-    dxf: bool = False,
-    indexed: tuple[str, ...] = colour.INDEXED_COLOURS,
-) -> str | None:
-    """The colour a reader sees for a <fill>: solid pattern fills only (and gradient start)."""
-    pattern = fill.find(f"{M}patternFill")
-    if pattern is not None:
-        kind = pattern.get("patternType")
-        fg = _argb(pattern.find(f"{M}fgColor"))
-        bg = _argb(pattern.find(f"{M}bgColor"))
-        # A conditional format's fill shows its bgColor (Excel writes no patternType and only
-        # bgColor there); a cell's own solid fill shows its fgColor.
-        if kind in (None, "solid") and (kind == "solid" or dxf):
-            spec = (bg or fg) if dxf else (fg or bg)
-            if spec:
-                return colour.resolve_colour(palette=palette, indexed_palette=indexed, **spec)
-        return None
-    gradient = fill.find(f"{M}gradientFill")
-    if gradient is not None:
-        spec = _argb(gradient.find(f"{M}stop/{M}color"))
-        if spec:
-            return colour.resolve_colour(palette=palette, indexed_palette=indexed, **spec)
-    return None
-
-
-_SCHEME = re.compile(rb"<(\w+:)?clrScheme\b.*?</\1?clrScheme>", re.DOTALL)
-_DRAWINGML = b"http://schemas.openxmlformats.org/drawingml/2006/main"
-
-
-def _colour_scheme(theme: bytes) -> bytes:
-    """The theme part cut to its colour scheme: the fonts and effects around it are most of
-    its bytes and none of its colours. The whole part when the scheme cannot be found."""
-    found = _SCHEME.search(theme)
-    if not found:
-        return theme
-    prefix = found.group(1) or b""
-    ns = b"xmlns:" + prefix[:-1] if prefix else b"xmlns"
-    return (b"<" + prefix + b"theme " + ns + b'="' + _DRAWINGML + b'"><' + prefix
-            + b"themeElements>" + found.group(0) + b"</" + prefix + b"themeElements></"
-            + prefix + b"theme>")
-
-
-class StyleTable:
-    """Style id (the `s` attribute of a cell) -> the fill colour it shows, if any."""
-
-    def __init__(self, styles: bytes | None, theme: bytes | None = None):
-        palette: tuple[str, ...] = ()
-        if theme is not None:
-            try:
-                palette = colour.palette_of(fromstring(_colour_scheme(theme)))
-            except ParseError:
-                palette = ()  # a broken theme: theme colours fall back to Office's
-        self.palette = palette
-        self.xf_fill: list[str | None] = []
-        self.dxf_fill: list[str | None] = []
-        if styles is None:
-            return
-        root = _parse("xl/styles.xml", styles)
-        # A workbook may redefine the legacy palette (old files, LibreOffice): its own wins.
-        indexed = list(colour.INDEXED_COLOURS)
-        for i, rgb in enumerate(root.iterfind(f"{M}colors/{M}indexedColors/{M}rgbColor")):
-            value = rgb.get("rgb", "")
-            if i < len(indexed) and len(value) in (6, 8):
-                indexed[i] = "#" + value[-6:].upper()
-        fills = [
-            _fill_colour(f, palette, indexed=tuple(indexed))
-            for f in root.iterfind(f"{M}fills/{M}fill")
-        ]
-        for xf in root.iterfind(f"{M}cellXfs/{M}xf"):
-            fill_id = xf.get("fillId", "0")
-            index = int(fill_id) if fill_id.isdigit() else 0
-            self.xf_fill.append(fills[index] if index < len(fills) else None)
-        for dxf in root.iterfind(f"{M}dxfs/{M}dxf"):
-            fill = dxf.find(f"{M}fill")
-            self.dxf_fill.append(
-                _fill_colour(fill, palette, dxf=True, indexed=tuple(indexed))
-                if fill is not None
-                else None
-            )
-
-    def fill_of(self, style: int) -> str | None:
-        return self.xf_fill[style] if style < len(self.xf_fill) else None
+class CalamineRefused(ValueError):
+    """calamine could not read a package that passed every check: openpyxl is tried next."""
 
 
 @dataclass(frozen=True)
 class SheetPart:
-    """A sheet as workbook.xml names it: its part, its state and what kind of sheet it is."""
+    """A sheet as the workbook names it: its part, its state and what kind of sheet it is."""
 
     name: str
-    part: str
+    part: str  # normalised part name; "" when the workbook names a part the file lacks
     state: str  # visible | hidden | veryHidden
     kind: str  # worksheet | chart sheet | ...
 
 
-def _sheet_parts(workbook: bytes, rels: bytes | None) -> dict[str, SheetPart]:
-    """Sheet name -> its part in the zip, state and kind, via workbook.xml and its rels."""
-    quick = _sheet_parts_quick(workbook, rels)
-    if quick is not None:
-        return quick
-    wb = _parse("xl/workbook.xml", workbook)
-    targets: dict[str, tuple[str, str]] = {}
-    if rels is not None:
-        for rel in _parse("xl/_rels/workbook.xml.rels", rels).iterfind(
-            f"{{{NS['rel']}}}Relationship"
-        ):
-            targets[rel.get("Id", "")] = _target(rel.get("Target", ""), rel.get("Type", ""))
-    out = {}
-    for sheet in wb.iterfind(f"{M}sheets/{M}sheet"):
-        rid = sheet.get(f"{{{NS['r']}}}id", "")
-        if rid in targets:
-            name = sheet.get("name", "")
-            part, kind = targets[rid]
-            out[name] = SheetPart(name, part, sheet.get("state", "visible"), kind)
-    return out
-
-
-def _target(target: str, rel_type: str) -> tuple[str, str]:
-    """A relationship's part, resolved against xl/, and the kind of sheet its type names."""
-    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-        posixpath.join("xl", target)
-    )
-    kind = rel_type.rsplit("/", 1)[-1]
-    return part, SHEET_KINDS.get(kind, kind)
-
-
-# The form every writer we know gives workbook.xml and its rels: unprefixed elements in the
-# default namespace, `r:` bound to the relationships namespace, attributes written
-# `name="value"` with no entity, tab or line break in them, no comment or CDATA. Parsing
-# the two small parts costs more than reading them by pattern (an XML parser takes ~40 us
-# to set up); a part in any other form is parsed.
+# The form every writer we know gives workbook.xml: unprefixed elements in the default
+# namespace, `r:` bound to the relationships namespace, attributes written `name="value"`
+# with no entity, tab or line break in them, no comment or CDATA. Parsing the small part
+# costs more than reading it by pattern (an XML parser takes ~40 us to set up); a part in
+# any other form is parsed.
 _SHEET_TAG = re.compile(rb"<sheet\s([^>]*)>")
-_RELATIONSHIP_TAG = re.compile(rb"<Relationship\s([^>]*)>")
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"&<\t\n\r]*)"')
 _MAIN_DEFAULT = b'xmlns="' + NS["m"].encode() + b'"'
-_RELS_DEFAULT = b'xmlns="' + NS["rel"].encode() + b'"'
 _R_PREFIX = b'xmlns:r="' + NS["r"].encode() + b'"'
 
 
@@ -239,209 +84,225 @@ def _attributes(tags: list[bytes]) -> list[dict[str, str]] | None:
     return out
 
 
-def _sheet_parts_quick(workbook: bytes, rels: bytes | None) -> dict[str, SheetPart] | None:
+def _sheet_tags_quick(workbook: bytes) -> list[dict[str, str]] | None:
+    """The <sheet> tags' attributes (r:id as "r:id"), or None when the part needs parsing."""
     if (
-        rels is None
-        or any(b"<!--" in part or b"<![CDATA[" in part for part in (workbook, rels))
+        b"<!--" in workbook
+        or b"<![CDATA[" in workbook
         or _MAIN_DEFAULT not in workbook
-        or _RELS_DEFAULT not in rels
         or _R_PREFIX not in workbook
         or workbook.count(b"xmlns:r=") != workbook.count(_R_PREFIX)
     ):
         return None
-    relationships = _attributes(_RELATIONSHIP_TAG.findall(rels))
-    sheets = _attributes(_SHEET_TAG.findall(workbook))
-    if relationships is None or sheets is None:
-        return None
-    targets = {
-        rel.get("Id", ""): _target(rel.get("Target", ""), rel.get("Type", ""))
-        for rel in relationships
-    }
+    tags = _attributes(_SHEET_TAG.findall(workbook))
+    if tags is None or any("r:id" not in tag for tag in tags):
+        return None  # a sheet's id under a prefix of its own: the parser resolves it
+    return tags
+
+
+def _sheet_tags(workbook: bytes) -> list[dict[str, str]]:
+    quick = _sheet_tags_quick(workbook)
+    if quick is not None:
+        return quick
+    root = parse_part("the workbook part", workbook)
+    rid = f"{{{NS['r']}}}id"
+    return [
+        {"name": s.get("name", ""), "state": s.get("state", "visible"), "r:id": s.get(rid, "")}
+        for s in root.iterfind(f"{M}sheets/{M}sheet")
+    ]
+
+
+def sheet_parts(workbook: bytes, rels: Sequence[Relationship]) -> dict[str, SheetPart]:
+    """Sheet name -> its part, state and kind, in the workbook's order."""
+    targets = {rel.id: rel for rel in rels}
     out = {}
-    for sheet in sheets:
-        rid = sheet.get("r:id", "")
-        if rid in targets:
-            name = sheet.get("name", "")
-            part, kind = targets[rid]
-            out[name] = SheetPart(name, part, sheet.get("state", "visible"), kind)
+    for tag in _sheet_tags(workbook):
+        name = tag.get("name", "")
+        rel = targets.get(tag.get("r:id", ""))
+        if rel is None:
+            out[name] = SheetPart(name, "", tag.get("state", "visible"), "missing")
+        else:
+            kind = SHEET_KINDS.get(rel.kind, rel.kind)
+            out[name] = SheetPart(name, rel.target, tag.get("state", "visible"), kind)
     return out
-
-
-def _column(letters: bytes) -> int:
-    """b"A" -> 1, b"XFD" -> 16384."""
-    col = 0
-    for ch in letters:
-        col = col * 26 + ch - 64
-    return col
 
 
 @dataclass(frozen=True)
-class SheetXml:
-    """The parts of a worksheet's XML that colours come from."""
+class Book:
+    """What the package says of its workbook, read before calamine is given it."""
 
-    cells: bytes  # from <sheetData> to the end of the part
-    usual: bool  # every cell tag is `<c r="A1"...` inside A1:AX99999 (see _UNUSUAL_CELL)
-    formattings: tuple[Element, ...] = ()
-
-
-def sheet_xml(name: str, part: str, data: bytes) -> SheetXml:
-    """Split a worksheet part, and refuse it if its cells span more than MAX_CELLS.
-
-    calamine builds a dense grid from A1 to the farthest cell, so one stray value in
-    XFD1048576 would make it allocate billions of cells and abort the worker: count the
-    extent first, exactly, whenever a cell tag is out of the usual form.
-    """
-    found = _SHEETDATA.search(data)
-    start = found.start() if found else 0
-    prefix = found.group(1) if found else b""
-    end = data.find(b"</" + prefix + b"sheetData", start)
-    end = len(data) if end < 0 else end
-    usual = not prefix and _UNUSUAL_CELL.search(data, start, end) is None
-    if not usual:
-        rows = cols = 0
-        for cell in _CELL.finditer(data, start, end):
-            rows = max(rows, int(cell.group(2)))
-            cols = max(cols, _column(cell.group(1)))
-        if rows * cols > MAX_CELLS:
-            raise too_large(name, rows, cols)
-    return SheetXml(data[start:], usual, _conditional_formats(part, data, end))
+    parts: dict[str, SheetPart]
+    styles: StyleTable
+    sheets: dict[str, SheetXml]  # the visible worksheets'
+    view: bytes | None  # the package to give calamine instead of the file, when needed
+    strings: tuple[str, ...] = ()  # shared strings, only when stray values must be named
 
 
-def _conditional_formats(part: str, data: bytes, after: int) -> tuple[Element, ...]:
-    root_tag = _ROOT.search(data)
-    fragments = [m.group(0) for m in _FORMATTING.finditer(data, after)] if root_tag else []
-    if not root_tag or not fragments:
-        return ()
-    # Parsed inside the sheet's own root tag, so its namespace prefixes stay declared.
-    tag = root_tag.group(0)
-    closing = b"</" + tag[1:].split()[0].rstrip(b">") + b">"
+def _theme(package: Package, rels: Sequence[Relationship]) -> bytes | None:
+    for rel in rels:
+        if rel.kind == "theme" and package.has(rel.target):
+            return package.part(rel.target)
+    return None
+
+
+def _book(package: Package) -> Book:
+    if package.workbook is None:
+        raise NotAWorkbook("no part of the package is a workbook")
+    workbook = package.part(package.workbook) or b""
+    rels = package.relationships(package.workbook)
+    parts = {
+        name: part if package.has(part.part) else SheetPart(name, "", part.state, "missing")
+        for name, part in sheet_parts(workbook, rels).items()
+    }
+    related = {rel.kind: rel.target for rel in rels if rel.kind in ("sharedStrings", "styles")}
     try:
-        root = fromstring(tag + b"".join(fragments) + closing)
-    except ParseError:
-        return ()  # a malformed format is no colour, not an unreadable tracker
-    return tuple(root.iter(f"{M}conditionalFormatting"))
-
-
-def column_styles(xml: SheetXml, col: int) -> dict[int, int]:
-    """0-based row -> style id, for the cells of one column that have a style."""
-    out: dict[int, int] = {}
-    if xml.usual:
-        letters = column_letter(col).encode()
-        tags = re.compile(rb'<c r="' + letters + rb'([0-9]+)"(?: s="([0-9]+)")?([^>]*)')
-        for digits, style, rest in tags.findall(xml.cells):
-            if not style and (late := _STYLE.search(rest)):  # `s` after `t`: rare, but valid
-                style = late.group(1)
-            if style:
-                out[int(digits) - 1] = int(style)
-        return out
-    target = col + 1
-    for letters, digits, style in _CELL.findall(xml.cells):
-        if style and _column(letters) == target:
-            out[int(digits) - 1] = int(style)
-    return out
-
-
-def column_fills(
-    xml: SheetXml, styles: StyleTable, values: Sequence[Sequence[object]], col: int
-) -> dict[int, str]:
-    """0-based row -> the fill a reader sees in one column: the cell's own fill, with a
-    conditional format's fill drawn over it where a rule applies."""
-    fills = {}
-    for row, style in column_styles(xml, col).items():
-        if fill := styles.fill_of(style):
-            fills[row] = fill
-    if xml.formattings and any(styles.dxf_fill):
-        drawn = conditional_fills(parse_rules(xml.formattings, styles.dxf_fill), values)
-        fills.update({row: fill for (row, c), fill in drawn.items() if c == col})
-    return fills
-
-
-@functools.lru_cache(maxsize=16)
-def _style_table(styles: bytes | None, theme: bytes | None) -> StyleTable:
-    # A region's returns are mostly copies of one template, byte for byte in their styles and
-    # theme: a worker parses each distinct pair once. Keyed on the bytes, never on a name.
-    return StyleTable(styles, theme)
-
-
-def _wanted_whole(name: str) -> bool:
-    return name in _READ_WHOLE or (name.startswith(_READ_WHOLE_UNDER) and name.endswith(".xml"))
-
-
-def _read_package(
-    source: Path | bytes,
-) -> tuple[dict[str, SheetPart], StyleTable, dict[str, SheetXml]]:
-    """Check the package, then read what colours and sheet states need from it."""
-    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
-        check_sizes(zf)
-        if isinstance(source, bytes):
-            package = PackageBytes(source, zf)
-            whole, first_bytes = package.read, package.head
-        else:  # a file too large to hold in memory
-            whole, first_bytes = zf.read, None
-        read = {i.filename: whole(i) for i in zf.infolist() if _wanted_whole(i.filename)}
-        check_xml_parts(zf, read, first_bytes)
-
-        def part(name: str) -> bytes | None:
-            if name in read:
-                return read[name]
-            return zf.read(name) if name in zf.NameToInfo else None
-
-        workbook = part("xl/workbook.xml")
-        if workbook is None:
-            raise KeyError("xl/workbook.xml")
-        parts = _sheet_parts(workbook, part("xl/_rels/workbook.xml.rels"))
-        themes = sorted(
-            n for n in zf.NameToInfo if n.startswith("xl/theme/") and n.endswith(".xml")
+        styles = style_table(package.part(related["styles"]) if "styles" in related else None,
+                             _theme(package, rels))
+    except ValueError:  # a styles part no parser reads: no fills, but the values are there
+        styles = style_table(None, None)
+    sheets: dict[str, SheetXml] = {}
+    for sheet in parts.values():
+        if sheet.state == "visible" and sheet.kind == "worksheet":
+            data = package.part(sheet.part)
+            if data is not None:
+                sheets[sheet.name] = sheet_xml(sheet.name, sheet.part, data)
+    strays = any(xml.strays for xml in sheets.values())
+    unreadable = any(
+        s.kind not in CALAMINE_KINDS or not package.has(s.part) or s.state not in STATES
+        for s in parts.values()
+    )
+    sst = related.get("sharedStrings")
+    counted = sst is not None and package.has(sst) and _claims_too_many(
+        package.head(sst, 2048), package.size(sst))
+    view = None
+    if counted or needs_view(workbook=package.workbook, found_by_rels=package.found_by_rels,
+                             related=related, unreadable_sheets=unreadable, strays=strays):
+        strings = package.part(sst) if sst is not None else None
+        view = calamine_view(
+            [(s.name, s.kind, s.state, without_strays(package.part(s.part) or b"", sheets[s.name]))
+             for s in parts.values() if s.name in sheets],
+            shared_strings=_uncounted(strings) if strings is not None and counted else strings,
+            styles=package.part(related["styles"]) if "styles" in related else None,
+            dates_from_1904=date1904(workbook),
         )
-        styles = _style_table(part("xl/styles.xml"), part(themes[0]) if themes else None)
-        sheets: dict[str, SheetXml] = {}
-        for sheet in parts.values():
-            if sheet.state == "visible" and sheet.kind == "worksheet":
-                data = part(sheet.part)
-                if data is not None:
-                    sheets[sheet.name] = sheet_xml(sheet.name, sheet.part, data)
-    return parts, styles, sheets
+    texts = _shared_strings(package.part(sst) or b"") if strays and sst is not None else ()
+    return Book(parts, styles, sheets, view, texts)
 
 
-_STATES = {"hidden": "hidden", "veryHidden": "very hidden"}
+_UNIQUE_COUNT = re.compile(rb"""(<(?:\w+:)?sst\b[^>]*?)\s(?:unique)?[cC]ount=["'](\d+)["']""")
+
+
+def _claims_too_many(head: bytes, size: int) -> bool:
+    """Whether the shared strings' stated count (in the part's first bytes) is more than a
+    part of `size` bytes could hold: calamine sets that much memory aside first, and two
+    billion entries abort the interpreter."""
+    counts = [int(found.group(2)) for found in _UNIQUE_COUNT.finditer(head)]
+    return any(count > size // 4 + 16 for count in counts)  # "<si/>" alone is five bytes
+
+
+def _uncounted(strings: bytes) -> bytes:
+    """The shared strings with their stated counts dropped (both are optional)."""
+    head, tail = strings[:2048], strings[2048:]
+    while (found := _UNIQUE_COUNT.search(head)) is not None:
+        head = head[: found.start()] + found.group(1) + head[found.end():]
+    return head + tail
+
+
+def _shared_strings(data: bytes) -> tuple[str, ...]:
+    try:
+        root = fromstring(data)
+    except ParseError:
+        return ()
+    return tuple("".join(t.text or "" for t in si.iter(f"{M}t")) for si in root.iter(f"{M}si"))
+
+
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</")
+_TYPE = re.compile(rb'\bt="(\w+)"')
+
+
+def _stray_text(element: bytes, strings: Sequence[str]) -> str:
+    """The text a stray cell shows, for its finding: its number, string or shared string."""
+    kind = _TYPE.search(element.split(b">", 1)[0])
+    value = _VALUE.search(element)
+    if kind and kind.group(1) == b"s" and value:
+        index = value.group(1).strip()
+        if index.isdigit() and int(index) < len(strings):
+            return strings[int(index)]
+    if kind and kind.group(1) == b"inlineStr":
+        return "".join(t.decode("utf-8", "replace") for t in _TEXT.findall(element))
+    text = value.group(1).decode("utf-8", "replace") if value else ""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _open_calamine(source: Path | bytes, book: Book) -> python_calamine.CalamineWorkbook:
+    try:
+        if book.view is not None:
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(book.view))
+        if isinstance(source, Path) and source.suffix.lower() in (".xlsx", ".xlsm"):
+            return python_calamine.CalamineWorkbook.from_path(str(source))
+        # From memory, and by content: calamine picks its reader by a file's name, and an
+        # .xlsx renamed .xls must be read as what it is.
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except BaseException as exc:
+        if not reader_failure(exc):
+            raise
+        raise CalamineRefused(library_words(exc)) from exc
 
 
 def read_xlsx(source: Path | bytes) -> list[SheetGrid]:
     """Every sheet of an .xlsx/.xlsm (a file, or its bytes) as grids with values and merges;
-    fills on demand."""
-    parts, styles, sheets = _read_package(source)
-    if isinstance(source, Path) and source.suffix.lower() in (".xlsx", ".xlsm"):
-        workbook = python_calamine.CalamineWorkbook.from_path(str(source))
-    else:
-        # From memory, and by content: calamine picks its reader by a file's name, and an
-        # .xlsx renamed .xls must be read as what it is.
-        data = source if isinstance(source, bytes) else source.read_bytes()
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    fills on demand. Raises CalamineRefused when calamine cannot read what passed the
+    checks (the caller tries openpyxl)."""
+    with Package(source) as package:
+        book = _book(package)
+    workbook = _open_calamine(source, book)
     grids: list[SheetGrid] = []
-    for meta in workbook.sheets_metadata:
-        known = parts.get(meta.name)
-        visibility = str(meta.visible).rsplit(".", 1)[-1]  # Visible | Hidden | VeryHidden
-        state = known.state if known else {"Hidden": "hidden", "VeryHidden": "veryHidden"}.get(
-            visibility, "visible"
-        )
-        kind = known.kind if known else (
-            "worksheet" if "WorkSheet" in str(meta.typ) else str(meta.typ).rsplit(".", 1)[-1]
-        )
-        if state != "visible" or kind != "worksheet":
-            grids.append(SheetGrid(
-                name=meta.name, values=[], visible=state == "visible",
-                state=_STATES.get(state, state), kind=kind,
-            ))
-            continue
-        sheet = workbook.get_sheet_by_name(meta.name)
-        values = sheet.to_python(skip_empty_area=False)
-        merged = tuple(
-            (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
-        )
-        xml = sheets.get(meta.name)
-        grids.append(SheetGrid(
-            name=meta.name, values=values, merged=merged,
-            column_fills=functools.partial(column_fills, xml, styles, values) if xml else None,
-        ))
+    parts = book.parts or {
+        meta.name: SheetPart(meta.name, "", _calamine_state(meta), _calamine_kind(meta))
+        for meta in workbook.sheets_metadata
+    }
+    try:
+        for part in parts.values():
+            if part.state != "visible" or part.kind != "worksheet":
+                grids.append(SheetGrid(
+                    name=part.name, values=[], visible=part.state == "visible",
+                    state=_STATES.get(part.state, part.state),
+                    kind={"missing": "sheet whose part is missing"}.get(part.kind, part.kind),
+                ))
+                continue
+            grids.append(_grid(workbook, part.name, book))
+    except BaseException as exc:
+        if not reader_failure(exc):
+            raise
+        raise CalamineRefused(library_words(exc)) from exc
+    finally:
+        workbook.close()
     return grids
 
+
+def _grid(workbook: python_calamine.CalamineWorkbook, name: str, book: Book) -> SheetGrid:
+    sheet = workbook.get_sheet_by_name(name)
+    values = sheet.to_python(skip_empty_area=False)
+    merged = tuple(
+        (r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
+    )
+    xml = book.sheets.get(name)
+    strays = tuple(
+        (r, c, _stray_text(element, book.strings)) for (r, c), element in xml.strays[:NAMED]
+    ) if xml else ()
+    return SheetGrid(
+        name=name, values=values, merged=merged,
+        column_fills=functools.partial(column_fills, xml, book.styles, values) if xml else None,
+        strays=strays, stray_count=xml.stray_count if xml else 0,
+    )
+
+
+def _calamine_state(meta: python_calamine.SheetMetadata) -> str:
+    visibility = str(meta.visible).rsplit(".", 1)[-1]  # Visible | Hidden | VeryHidden
+    return {"Hidden": "hidden", "VeryHidden": "veryHidden"}.get(visibility, "visible")
+
+
+def _calamine_kind(meta: python_calamine.SheetMetadata) -> str:
+    return "worksheet" if "WorkSheet" in str(meta.typ) else str(meta.typ).rsplit(".", 1)[-1]
