@@ -9,11 +9,28 @@ from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls
 from pptx.util import Pt
 
-from planreports.render.deck_text import FONT, GRID, HEADER, INK, PLAIN, Style, clean
+from planreports.render.deck_text import (
+    FONT,
+    GRID,
+    HEADER,
+    INK,
+    PLAIN,
+    WIDTH_SAFETY,
+    Style,
+    clean,
+)
 from planreports.render.paginate import CellMargins, Page
 from planreports.template_check import Box
 
 TABLE_SIZES = (12.0, 11.0, 10.0)
+# The progress table in the seed's form (Priority, RAG, Project, Progress update, Lead): the
+# update takes half the width, since it is what a board member reads.
+PROGRESS_FRACTIONS = (0.10, 0.09, 0.17, 0.53, 0.11)
+
+
+def layout_widths(widths):  # noqa: ANN001, ANN201 - a sequence of floats in, a list out
+    """Column widths as text is measured in them: a hair narrower than drawn, see WIDTH_SAFETY."""
+    return [w * WIDTH_SAFETY for w in widths]
 
 
 @dataclass
@@ -57,7 +74,8 @@ def _cell_xml(text: str, size: float, style: Style) -> tuple[str, str]:
     return body, props
 
 
-def _style_cell(cell, text: str, size: float, style: Style) -> None:
+def write_table_cell(cell, text: str, size: float, style: Style) -> None:  # noqa: ANN001
+    """Replace a python-pptx table cell's text and look with ours."""
     tc = cell._tc
     for child in list(tc):
         tc.remove(child)
@@ -80,11 +98,11 @@ def add_table_page(slide, body: Box, page: Page, size: float, header_height: flo
         column.width = Pt(width)
     grid.rows[0].height = Pt(header_height)
     for c, text in enumerate(table.header):
-        _style_cell(grid.cell(0, c), text, size, HEADER)
+        write_table_cell(grid.cell(0, c), text, size, HEADER)
     for r, row in enumerate(page.rows, start=1):
         grid.rows[r].height = Pt(row.height)
         for c, text in enumerate(row.cells):
             style = table.styles[row.source][c]
             if c in table.bold and not style.bold:
                 style = Style(style.fill, style.colour, True)
-            _style_cell(grid.cell(r, c), text, size, style)
+            write_table_cell(grid.cell(r, c), text, size, style)
