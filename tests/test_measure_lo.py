@@ -18,7 +18,13 @@ from conftest import ROOT, soffice_convert
 from pptx import Presentation
 from pptx.util import Pt
 
-from planreports.render.deck_tables import PROGRESS_FRACTIONS, layout_widths, write_table_cell
+from planreports.render.deck_tables import (
+    BLANK_LINE_PT,
+    PROGRESS_FRACTIONS,
+    TABLE_MARGINS,
+    layout_widths,
+    write_table_cell,
+)
 from planreports.render.deck_text import PLAIN, WIDTH_SAFETY, Style
 from planreports.render.paginate import row_height
 
@@ -53,8 +59,9 @@ def _cases() -> list[tuple[tuple[str, ...], tuple[float, ...], float, frozenset[
     return out
 
 
-def _marker(n: int) -> str:
-    return f"M{n:04d}"
+def _marker(n: int, sentinel: bool = False) -> str:
+    """Short enough to stay on one line in the narrowest first column at 14 pt."""
+    return f"{'Z' if sentinel else 'R'}{n:03d}"
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +74,8 @@ def drawn(tmp_path_factory) -> list[tuple[float, float, float]]:
     layout = prs.slide_layouts[-1]
     cases = _cases()
     # The marker stands in the Priority column, one line at the row's own size.
-    predicted = [row_height((_marker(0), *cells), widths, size, bold_columns=frozenset(
-        c + 1 for c in bold)) for cells, widths, size, bold in cases]
+    predicted = [row_height((_marker(0), *cells), widths, size, TABLE_MARGINS, frozenset(
+        c + 1 for c in bold), blank_line=BLANK_LINE_PT) for cells, widths, size, bold in cases]
     pages: list[list[int]] = [[]]
     used = 0.0
     for n, height in enumerate(predicted):
@@ -91,7 +98,7 @@ def drawn(tmp_path_factory) -> list[tuple[float, float, float]]:
         for r, n in enumerate([*page, None]):
             frame.table.rows[r].height = Pt(1)
             cells = (_marker(n), *cases[n][0]) if n is not None else (
-                _marker(page[-1]) + "x", "", "", "", "")
+                _marker(page[-1], sentinel=True), "", "", "", "")
             bold = cases[n][3] if n is not None else frozenset()
             for c, text in enumerate(cells):
                 style = Style(bold=True) if c - 1 in bold else PLAIN
@@ -106,12 +113,13 @@ def drawn(tmp_path_factory) -> list[tuple[float, float, float]]:
     for line in bbox.splitlines():
         if "<page " in line:
             page_no += 1
-        elif m := re.search(r'yMin="([\d.]+)"[^>]*>(M\d{4}x?)</word>', line):
-            tops[html.unescape(m[2])] = (page_no, float(m[1]))
+        elif (m := re.search(r'xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([RZ]\d{3})</word>',
+                             line)) and float(m[1]) < 40:  # the marker column, not tracker text
+            tops[html.unescape(m[3])] = (page_no, float(m[2]))
     out = []
     for page in pages:
         for i, n in enumerate(page):
-            following = _marker(page[i + 1]) if i + 1 < len(page) else _marker(n) + "x"
+            following = _marker(page[i + 1]) if i + 1 < len(page) else _marker(n, True)
             (p0, y0), (p1, y1) = tops[_marker(n)], tops[following]
             assert p0 == p1, f"row {n} runs onto another page"
             out.append((predicted[n], y1 - y0, cases[n][2]))

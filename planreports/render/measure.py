@@ -102,10 +102,23 @@ def line_count(text: str, width: float, size: float, bold: bool = False) -> int:
 
 
 def text_height(
-    text: str, width: float, size: float, bold: bool = False, spacing: float = LINE_SPACING
+    text: str,
+    width: float,
+    size: float,
+    bold: bool = False,
+    spacing: float = LINE_SPACING,
+    blank: float | None = None,
 ) -> float:
-    """Height in points of `text` wrapped to `width` points at `size` pt (no cell margins)."""
-    return line_count(text, width, size, bold) * size * spacing
+    """Height in points of `text` wrapped to `width` points at `size` pt (no cell margins).
+
+    `blank`: the size an empty paragraph is drawn at (its end-of-paragraph mark's size), when
+    that is not `size`: the deck draws a tracker's blank line between paragraphs as a small gap.
+    """
+    lines = wrap_lines(text, width, size, bold)
+    if blank is None:
+        return len(lines) * size * spacing
+    empty = sum(1 for line in lines if not line)
+    return ((len(lines) - empty) * size + empty * blank) * spacing
 
 
 def fit_size(
