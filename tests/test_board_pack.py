@@ -161,3 +161,40 @@ def test_research_projects_are_named_in_the_deck(built: dict) -> None:
     drawn = "".join(s["columns"].get("Project", "") for s in deck["slides"])
     for name in RESEARCH:
         assert name.replace(" ", "") in drawn, name
+
+
+def test_research_projects_are_named_in_the_workbook(built: dict) -> None:
+    book = openpyxl.load_workbook(built["out_dir"] / "board.xlsx", read_only=True)
+    register = [v for row in book["Register"].iter_rows(values_only=True) for v in row if v]
+    for name in RESEARCH:
+        assert name in register, name
+
+
+def test_workbook_keeps_the_workforce_comments_and_drops_empty_columns(built: dict) -> None:
+    book = openpyxl.load_workbook(built["out_dir"] / "board.xlsx", read_only=True)
+    header = next(book["Register"].iter_rows(max_row=1, values_only=True))
+    assert "Comments" in header
+    assert not {"Item", "Trend"} & set(header)  # no sample row has a sub-item or a trend
+    # No tracker gives a directorate: a directorate x priority matrix would be empty.
+    assert "Matrix" not in book.sheetnames
+
+
+@needs_pdf
+def test_printed_register_keeps_each_priority_heading_with_its_rows(built: dict) -> None:
+    words = _words(built["pdfs"]["board.xlsx"])
+    footer_top = 595.28 - 0.65 * 72
+    pages = {}
+    for page, x0, y0, _, y1, text in words:
+        pages.setdefault(page, []).append((y0, x0, y1, text))
+    register = []
+    for _, on in sorted(pages.items()):
+        foot = [w for w in on if w[0] >= footer_top]
+        if not foot or min(foot, key=lambda w: w[1])[3] != "Register":
+            continue
+        body = [w for w in on if w[0] < footer_top]
+        lowest = max(body, key=lambda w: w[2])
+        line = sorted((w for w in body if abs(w[0] - lowest[0]) < 1), key=lambda w: w[1])
+        register.append(" ".join(w[3] for w in line))
+    assert len(register) >= 2
+    # A heading row reads "P4  To support leaders ...": none ends a page.
+    assert not [line for line in register if re.match(r"P\d+ To ", line)], register

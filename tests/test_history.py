@@ -188,7 +188,10 @@ def _register_trends(xlsx: Path) -> dict[str, str]:
     ws = openpyxl.load_workbook(xlsx, read_only=True)["Register"]
     rows = list(ws.iter_rows(values_only=True))
     header = list(rows[0])
-    trend, source = header.index("Trend"), header.index("Source")
+    source = header.index("Source")
+    if "Trend" not in header:  # no item has a trend: the column is left out
+        return {r[source]: "" for r in rows[1:] if r[source]}
+    trend = header.index("Trend")
     return {r[source]: r[trend] or "" for r in rows[1:] if r[source]}
 
 

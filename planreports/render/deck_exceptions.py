@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 
 from planreports.model import Item
+from planreports.render.actions import action
 from planreports.render.deck_progress import ordered
 from planreports.render.deck_slides import priority_name, rag_cell
 from planreports.render.deck_tables import Table
@@ -24,29 +25,6 @@ from planreports.render.titles import counts_under, own_title
 EXCEPTIONS = ("Priority", "Project", "RAG", "Why it is here", "Action or latest position", "Lead")
 FRACTIONS = (0.11, 0.18, 0.085, 0.155, 0.35, 0.12)
 TABLED_SLIDES = 2  # a board or committee pack; a PMO pack shows every exception
-ACTION_CHARS = 240
-# Tracker columns that say what is being done about it, as trusts head them.
-ACTION_HEADER = re.compile(r"mitigat|recovery|remedial|corrective|\bactions?\b|next steps?",
-                           re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£(\"'])|\n+")
-
-
-def action(item: Item) -> str:
-    """The tracker's mitigation or recovery text, else the update's first sentence."""
-    for header, value in item.extras:
-        if value.strip() and ACTION_HEADER.search(header):
-            return _shortened(value.strip())
-    text = item.update.strip()
-    first = _SENTENCE.split(text, maxsplit=1)[0] if text else ""
-    return _shortened(first) if first else "No update given"
-
-
-def _shortened(text: str) -> str:
-    if len(text) <= ACTION_CHARS:
-        return text
-    cut = text[:ACTION_CHARS].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + " …"
-
 
 def _row_number(cell: str | None) -> str:
     return re.sub(r"^[A-Za-z$]+", "", cell or "").lstrip("$")

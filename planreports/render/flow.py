@@ -37,11 +37,14 @@ def flow_pages(
     piece_height: PieceHeight,
     room: float,
     groups: Sequence[object] | None = None,
+    last_free: bool = True,
 ) -> list[list[Piece]] | None:
     """Pages of pieces, or None when some piece between two adjacent cuts cannot fit a page.
 
     `cut_costs[r]` is the cost of each place row r's text may be cut (SPLIT_AT_PARAGRAPH or
-    SPLIT_AT_SENTENCE), in order; a row with none is never split.
+    SPLIT_AT_SENTENCE), in order; a row with none is never split. `last_free`: the last page
+    costs nothing for its empty room (a slide section may end short); else it is costed as
+    the others, so that printed pages come out even and no row sits alone on the last.
     """
     n = len(cut_costs)
     if n == 0:
@@ -60,8 +63,9 @@ def flow_pages(
         end = index[end_pos]
         pages, splits, cost = best[start]
         last = end_pos[0] == n
-        if not last:
+        if not last or not last_free:
             cost += ((room - height) / room) ** 2
+        if not last:
             r = end_pos[0] if end_pos[1] == 0 else None  # the row the next page starts with
             if groups is not None and r is not None and r > 0 and groups[r - 1] == groups[r]:
                 cost += BREAK_IN_GROUP
