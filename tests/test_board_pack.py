@@ -198,3 +198,24 @@ def test_printed_register_keeps_each_priority_heading_with_its_rows(built: dict)
     assert len(register) >= 2
     # A heading row reads "P4  To support leaders ...": none ends a page.
     assert not [line for line in register if re.match(r"P\d+ To ", line)], register
+
+
+def test_committee_packs_show_no_findings_about_other_committees_trackers(built: dict) -> None:
+    run = built["run"]
+    for name in ("quality-committee", "finance-committee"):
+        view = next(p.view for p in run.packs if p.view.name == name)
+        own = {i.source.file for i in view.items}
+        shown = {f.file for f in view.findings if f.file}
+        assert shown <= own, (name, shown - own)
+        book = openpyxl.load_workbook(built["out_dir"] / f"{name}.xlsx", read_only=True)
+        files = {r[3] for r in book["Data quality"].iter_rows(min_row=2, values_only=True)
+                 if r[3]}
+        assert files <= own, (name, files - own)
+    # The Workforce return's skipped key sheet is the Workforce committee's business only.
+    finance = next(p.view for p in run.packs if p.view.name == "finance-committee")
+    assert not [f for f in finance.findings if f.file and f.file.startswith("Workforce")]
+
+
+def test_only_the_pmo_deck_carries_the_data_quality_appendix(built: dict) -> None:
+    titles = [s.shapes.title.text for s in Presentation(str(built["out_dir"] / "pmo.pptx")).slides]
+    assert titles[-1] == "Data quality: 9 findings, none changes a figure"

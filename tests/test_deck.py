@@ -514,3 +514,35 @@ def test_template_script_rebuilds_the_shipped_template(tmp_path):
         "Title Slide", "Title and Content", "Section Header", "Title Only"]
     assert (fresh.slide_width, fresh.slide_height) == (shipped.slide_width, shipped.slide_height)
     assert check_template(built).ok
+
+
+def _exception_rows(prs) -> list[tuple[str, ...]]:
+    return [tuple(t.cell(r, c).text for c in range(6)) for s, t in tables(prs)
+            if s.shapes.title.text.startswith("Exceptions") for r in range(1, len(t.rows))]
+
+
+def test_exception_action_is_the_trackers_mitigation_column_where_it_has_one(tmp_path):
+    from dataclasses import replace
+
+    red = replace(ITEMS[3], extras=(("Comments", "Board to note."),
+                                    ("Mitigating actions", "Consultation brought forward to "
+                                                           "January; interim beds agreed.")))
+    target = tmp_path / "mitigation.pptx"
+    render_deck(sample_view(items=(red,), findings=(), history=(), gone=()), TEMPLATE, target)
+    (row,) = _exception_rows(Presentation(str(target)))
+    assert row[4] == "Consultation brought forward to January; interim beds agreed."
+
+
+def test_a_tabled_pack_holds_its_exceptions_to_two_slides(tmp_path):
+    from dataclasses import replace
+
+    many = [replace(ITEMS[3], source=Source("big.xlsx", "Progress", f"D{n}"),
+                    item=f"Scheme {n}") for n in range(40)]
+    target = tmp_path / "many.pptx"
+    render_deck(sample_view(items=many, findings=(), history=(), gone=()), TEMPLATE, target)
+    prs = Presentation(str(target))
+    assert sum(t.startswith("Exceptions") for t in titles(prs)) == 2
+    rows = _exception_rows(prs)
+    left = 40 - (len(rows) - 1)
+    assert rows[-1][1] == f"{left} more exceptions" and left > 0
+    assert rows[-1][4].startswith("See the Exceptions sheet of this pack's workbook")
