@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -138,3 +139,34 @@ def fit_size(
         if text_height(text, width, size, bold) + gaps <= height:
             return size
     return None
+
+
+def widen_columns(
+    columns: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    size: float,
+    bold_columns: frozenset[int] = frozenset(),
+    margins=None,  # noqa: ANN001 - paginate.CellMargins; PowerPoint's defaults when None
+    cap: float = 0.35,
+) -> list[float]:
+    """`widths`, widened where a column's longest word would not fit on one line.
+
+    A narrow (4:3) template would otherwise wrap "deteriorated" as "deteriorat / ed". The room
+    comes from the columns with most to spare, so the total stays the same; no column claims
+    more than `cap` of the total (a pasted link may still break), and when there is not
+    enough to spare the widths are returned unchanged.
+    """
+    total = sum(widths)
+    pad = (margins.left + margins.right if margins is not None else 14.4) + 1.0
+    need = []
+    for c, texts in enumerate(columns):
+        # Words break only at spaces and line breaks (a no-break space joins, as in measure).
+        words = [w for t in texts for w in re.split(r"[ \n]", t) if w]
+        longest = max((text_width(w, size, c in bold_columns) for w in words), default=0.0)
+        need.append(min(longest + pad, total * cap))
+    deficit = sum(max(n - w, 0.0) for n, w in zip(need, widths, strict=True))
+    spare = [max(w - n, 0.0) for n, w in zip(need, widths, strict=True)]
+    if not deficit or deficit > sum(spare):
+        return list(widths)
+    share = deficit / sum(spare)
+    return [n if n >= w else w - s * share for n, w, s in zip(need, widths, spare, strict=True)]

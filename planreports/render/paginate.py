@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from planreports.render.flow import SPLIT_AT_PARAGRAPH, SPLIT_AT_SENTENCE, flow_pages
-from planreports.render.measure import LINE_SPACING, text_height, text_width
+from planreports.render.measure import LINE_SPACING, text_height, widen_columns
+
+__all__ = ["CellMargins", "Page", "Pagination", "PlacedRow", "paginate_rows", "row_height",
+           "widen_columns"]
 
 MIN_FONT_PT = 10.0  # accessible board papers: table text is never smaller
 DEFAULT_SIZES: tuple[float, ...] = (12.0, 11.0, 10.0)
@@ -372,34 +375,3 @@ def _balanced(laid: Pagination, rows: Sequence[Sequence[str]], heads: Sequence[S
             out.append(Page(tuple(placed), laid.header_height + sum(r.height for r in placed)))
         k = run_end
     return Pagination(tuple(out), laid.font_size, laid.header_height)
-
-
-def widen_columns(
-    columns: Sequence[Sequence[str]],
-    widths: Sequence[float],
-    size: float,
-    bold_columns: frozenset[int] = frozenset(),
-    margins: CellMargins = CellMargins(),
-    cap: float = 0.35,
-) -> list[float]:
-    """`widths`, widened where a column's longest word would not fit on one line.
-
-    A narrow (4:3) template would otherwise wrap "deteriorated" as "deteriorat / ed". The room
-    comes from the columns with most to spare, so the total stays the same; no column claims
-    more than `cap` of the total (a pasted link may still break), and when there is not
-    enough to spare the widths are returned unchanged.
-    """
-    total = sum(widths)
-    pad = margins.left + margins.right + 1.0
-    need = []
-    for c, texts in enumerate(columns):
-        # Words break only at spaces and line breaks (a no-break space joins, as in measure).
-        words = [w for t in texts for w in re.split(r"[ \n]", t) if w]
-        longest = max((text_width(w, size, c in bold_columns) for w in words), default=0.0)
-        need.append(min(longest + pad, total * cap))
-    deficit = sum(max(n - w, 0.0) for n, w in zip(need, widths, strict=True))
-    spare = [max(w - n, 0.0) for n, w in zip(need, widths, strict=True)]
-    if not deficit or deficit > sum(spare):
-        return list(widths)
-    share = deficit / sum(spare)
-    return [n if n >= w else w - s * share for n, w, s in zip(need, widths, spare, strict=True)]
