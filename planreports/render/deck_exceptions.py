@@ -71,7 +71,7 @@ def exceptions(deck: DeckWriter) -> None:
 
 def _project(item: Item) -> str:
     under = counts_under(item)
-    return "\n".join(t for t in (own_title(item), f"Workstream: {under}" if under else "",
+    return "\n".join(t for t in (own_title(item), f"\nWorkstream: {under}" if under else "",
                                  item.item) if t)
 
 

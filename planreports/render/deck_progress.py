@@ -44,7 +44,8 @@ def project_cell(item: Item, previous: Item | None) -> tuple[str, str]:
     of rows under it.
     """
     own, under = own_title(item), counts_under(item)
-    under_line = f"Workstream: {under}" if under else ""
+    # After a blank line (drawn as a small gap), so the two titles do not read as one.
+    under_line = f"\nWorkstream: {under}" if under else ""
     head = "\n".join(t for t in (own, under_line, item.item) if t)
     if previous is not None and previous.priority == item.priority:
         if own_title(previous) == own and previous.workstream == item.workstream:
