@@ -219,3 +219,10 @@ def test_committee_packs_show_no_findings_about_other_committees_trackers(built:
 def test_only_the_pmo_deck_carries_the_data_quality_appendix(built: dict) -> None:
     titles = [s.shapes.title.text for s in Presentation(str(built["out_dir"] / "pmo.pptx")).slides]
     assert titles[-1] == "Data quality: 9 findings, none changes a figure"
+
+
+def test_workbook_dashboard_shows_only_the_statuses_that_occur(built: dict) -> None:
+    book = openpyxl.load_workbook(built["out_dir"] / "board.xlsx", read_only=True)
+    header = next(r for r in book["Dashboard"].iter_rows(values_only=True)
+                  if r and r[0] == "Priority")
+    assert [v for v in header if v] == ["Priority", "Red", "Amber", "Green", "Total"]

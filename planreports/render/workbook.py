@@ -100,7 +100,11 @@ def write_dashboard(pack: PackWorkbook, ws: Worksheet, headline_text: str,
     s = pack.styles
     config = pack.config
     view = pack.view
-    statuses = list(config.rag)
+    # Only the statuses this period or an earlier one on the chart uses: a Blue column of
+    # dashes (and a Blue legend entry) when nothing is complete is noise.
+    occur = {i.rag for i in view.items} | {k for p in view.history for k, n in p.counts.items()
+                                           if n}
+    statuses = [r for r in config.rag if r.key in occur]
     no_rag = any(i.rag is None for i in view.items)
     rag_columns: list[str | None] = [r.key for r in statuses] + ([None] if no_rag else [])
     last_col = len(rag_columns) + 1  # priority label, RAG columns, Total
