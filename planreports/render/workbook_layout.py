@@ -10,7 +10,8 @@ height the file sets, so the height is the text's, measured with the shipped fon
 - The print scale is set, not "fit to width" (Excel ignores manual page breaks under fit to
   width), from LibreOffice's wider columns so that a sheet is one page wide in both.
 - Page breaks come from `flow_pages` over whole rows: the fewest pages, even, with a priority
-  heading never left at the foot of a page without its rows.
+  heading never left at the foot of a page without its rows (a roll-up's sheet of thousands
+  of rows is broken greedily, headings still kept with their rows).
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ def page_breaks(heights: Sequence[float], header: float, scale: int,
         return []
     if max(unit_heights) > room:  # a row taller than a page: let the program break it
         return []
+    if len(units) > MEASURED_ROWS:  # a roll-up: greedy breaks, headings still kept
+        starts, used = [], 0.0
+        for n, height in enumerate(unit_heights):
+            if used + height > room:
+                starts.append(n)
+                used = 0.0
+            used += height
+        return [units[n][0] + 1 for n in starts]
     pages = flow_pages([[] for _ in units], lambda r, a, b, top: unit_heights[r], room,
                        last_free=False)
     assert pages is not None  # every unit fits a page

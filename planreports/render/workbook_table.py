@@ -77,9 +77,10 @@ def used(columns: Sequence[Column], records: Sequence[Any]) -> list[tuple[Column
     out = []
     for column in columns:
         if column.always or any(column.value(r) for r in records):
-            texts = [_shown(column, r) for r in records]
-            width = (column.widest if column.narrowest == column.widest else
-                     fitted_width(texts + [column.title], column.narrowest, column.widest))
+            width = column.widest
+            if column.narrowest != column.widest:
+                texts = [_shown(column, r) for r in records]
+                width = fitted_width(texts + [column.title], column.narrowest, column.widest)
             out.append((column, width))
     return out
 
