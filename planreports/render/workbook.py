@@ -104,7 +104,8 @@ def write_dashboard(pack: PackWorkbook, ws: Worksheet, headline_text: str,
     # dashes (and a Blue legend entry) when nothing is complete is noise.
     occur = {i.rag for i in view.items} | {k for p in view.history for k, n in p.counts.items()
                                            if n}
-    statuses = [r for r in config.rag if r.key in occur]
+    # ...but a pack with no items still shows the scale (and a chart needs a series).
+    statuses = [r for r in config.rag if r.key in occur] or list(config.rag)
     no_rag = any(i.rag is None for i in view.items)
     rag_columns: list[str | None] = [r.key for r in statuses] + ([None] if no_rag else [])
     last_col = len(rag_columns) + 1  # priority label, RAG columns, Total
