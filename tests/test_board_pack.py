@@ -115,13 +115,12 @@ def test_tabled_decks_have_no_data_quality_slide(built: dict, name: str) -> None
 def test_every_table_slide_uses_one_body_size_of_at_least_twelve_points(
         built: dict, name: str) -> None:
     deck = _deck(built, name)
-    # A word's box is a fixed share of its font size: the footer's 10 pt text gives it.
-    footer = [w[4] - w[2] for s in deck["slides"] for w in s["footer"]
-              if not w[5].startswith("■") and "Milestones" not in w[5]]
-    per_point = statistics.median(footer) / 10.0
+    # A word's box is a fixed share of its font size: the 10 pt slide numbers give it.
+    numbers = [w[4] - w[2] for s in deck["slides"] for w in s["footer"] if w[5].isdigit()]
+    per_point = statistics.median(numbers) / 10.0
     sizes = {round((w[4] - w[2]) / per_point, 1) for s in deck["slides"] if s["table"]
              for w in s["body"]}
-    assert len(sizes) == 1 and min(sizes) >= 12.0, sizes
+    assert sizes == {12.0}, sizes
 
 
 @needs_pdf
