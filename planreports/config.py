@@ -123,6 +123,23 @@ class Pack(_Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     committees: tuple[str, ...] = ()
+    # Who reads it: a board or committee pack is tabled; a PMO pack is the office's own working
+    # copy. Unset: "committee" when committees are given, else "board".
+    audience: Literal["board", "committee", "pmo"] | None = None
+    # The deck's data-quality appendix; unset: only in a PMO pack (findings go to the PMO,
+    # not the board: the workbook of every pack still lists them all).
+    data_quality: bool | None = None
+    # The body size of every table on the deck's slides, in points (accessible papers: >= 10).
+    font_size: float = Field(default=12.0, ge=10.0, le=24.0)
+
+    @property
+    def reader(self) -> str:
+        """board, committee or pmo: `audience`, or what the pack's committees imply."""
+        return self.audience or ("committee" if self.committees else "board")
+
+    @property
+    def carries_data_quality(self) -> bool:
+        return self.data_quality if self.data_quality is not None else self.reader == "pmo"
 
 
 class IdentifierPattern(_Model):

@@ -121,6 +121,9 @@ class Item:
     previous_rag: str | None = None
     trend: Literal["improved", "same", "deteriorated", "new"] | None = None
     extras: tuple[tuple[str, str], ...] = ()
+    # The tracker's own project title as written ("Biomedical Research Centre (BRC)"), which
+    # `workstream` replaces with the configured title it counts under; "" when none was given.
+    project: str = ""
 
 
 @dataclass(frozen=True, slots=True)

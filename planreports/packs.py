@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from planreports.config import Config, Pack
+from planreports.config import Config, Pack, Priority, Workstream
 from planreports.model import SEVERITY_ORDER, Finding, InputFile, Item, PackView, PeriodSummary
 
 
@@ -54,17 +54,21 @@ def view_for(
 ) -> PackView:
     """The slice of the run one pack shows.
 
-    A committee pack keeps the findings about its own items' priorities and workstreams,
-    and file-level findings (unreadable files concern every reader of the pack).
+    A committee pack keeps the findings about its own items' priorities and workstreams, and
+    file-level findings about the files its items came from or that gave no items at all (an
+    unreadable file may hold anyone's rows); never those about other committees' trackers.
     """
     chosen = order_items(config, [i for i in items if in_pack(pack, i)])
     if pack.committees:
         keys = {(i.priority, i.workstream) for i in chosen}
         priorities = {i.priority for i in chosen}
+        own_files = {i.source.file for i in chosen}
+        feeding = {i.source.file for i in items}
         kept = [
             f
             for f in findings
-            if (f.priority is None and f.workstream is None)
+            if (f.priority is None and f.workstream is None
+                and (f.file is None or f.file in own_files or f.file not in feeding))
             or (f.priority, f.workstream) in keys
             or (f.workstream is None and f.priority in priorities)
             or _missing_in_pack(config, pack, f)
@@ -93,5 +97,42 @@ def _missing_in_pack(config: Config, pack: Pack, f: Finding) -> bool:
     if priority is None:
         return False
     ws = next((w for w in priority.workstreams if w.title == f.workstream), None)
+    return _oversees(pack, priority, ws)
+
+
+def _oversees(pack: Pack, priority: Priority, ws: Workstream | None) -> bool:
+    """Whether the pack's committees oversee a workstream (or, for None, the priority)."""
     committee = (ws.committee if ws and ws.committee else None) or priority.committee or ""
-    return committee.lower() in {c.lower() for c in pack.committees}
+    return committee.strip().lower() in {c.strip().lower() for c in pack.committees}
+
+
+def pack_of(view: PackView) -> Pack:
+    """The configured pack a view was made for (a bare board pack for a view made by hand)."""
+    found = view.config.pack(view.name)  # type: ignore[attr-defined]
+    return found if found is not None else Pack(name=view.name, title=view.title)
+
+
+PlanRow = tuple[int, Priority, tuple[tuple[int, Workstream], ...]]
+
+
+def plan_of(view: PackView) -> tuple[PlanRow, ...]:
+    """The plan a pack reports on: (number, priority, ((number, workstream), ...)).
+
+    A board pack shows the whole plan; a committee pack the priorities and workstreams its
+    committees oversee or its items report on, numbered as in the whole plan so that "5.2"
+    means the same in every pack.
+    """
+    config: Config = view.config  # type: ignore[assignment]
+    pack = pack_of(view)
+    reported = {(i.priority, i.workstream) for i in view.items}
+    out: list[PlanRow] = []
+    for n, priority in enumerate(config.priorities, start=1):
+        streams = tuple(
+            (j, w) for j, w in enumerate(priority.workstreams, start=1)
+            if not pack.committees or _oversees(pack, priority, w)
+            or (priority.id, w.title) in reported
+        )
+        if (not pack.committees or streams or _oversees(pack, priority, None)
+                or any(pid == priority.id for pid, _ in reported)):
+            out.append((n, priority, streams))
+    return tuple(out)

@@ -103,6 +103,7 @@ class Run:
                     "priority": it.priority,
                     "workstream": it.workstream,
                     "item": it.item,
+                    "project": it.project,
                     "rag": it.rag,
                     "previous_rag": it.previous_rag,
                     "trend": it.trend,

@@ -14,12 +14,24 @@ import planreports
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-# (output, page of its PDF, picture name): what a new reader of the README should see.
+# (output, slide title it starts with or page of its PDF, picture name): what a new reader of
+# the README should see.
 PICTURES = (
-    ("board.pptx", 3, "slide-rag-summary.png"),
-    ("board.pptx", 5, "slide-progress.png"),
+    ("board.pptx", "Summary", "slide-summary.png"),
+    ("board.pptx", "Progress updates", "slide-progress.png"),
+    ("board.pptx", "Exceptions", "slide-exceptions.png"),
     ("board.xlsx", 1, "workbook-dashboard.png"),
 )
+
+
+def page_of(deck: Path, title: str) -> int:
+    """The number of the first slide whose title starts with `title`."""
+    from pptx import Presentation
+
+    for number, slide in enumerate(Presentation(str(deck)).slides, start=1):
+        if slide.shapes.title.text.startswith(title):
+            return number
+    raise SystemExit(f"{deck.name} has no slide titled {title!r}")
 
 
 def to_pdf(path: Path, outdir: Path, profile: Path) -> Path:
@@ -47,6 +59,8 @@ def main() -> None:
             pdf = outdir / (Path(output).stem + ".pdf")
             if not pdf.exists():
                 pdf = to_pdf(run.out_dir / output, outdir, Path(tmp) / "profile")
+            if isinstance(page, str):
+                page = page_of(run.out_dir / output, page)
             target = DOCS / name
             subprocess.run(
                 ["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page),

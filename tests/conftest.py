@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -46,3 +47,59 @@ def soffice_convert(path: Path, outdir: Path, fmt: str = "pdf", timeout: int = 2
     if not result.exists():
         raise AssertionError(f"LibreOffice did not convert {path.name}")
     return result
+
+
+def soffice_convert_many(paths: list[Path], outdir: Path, timeout: int = 300) -> list[Path]:
+    """Convert several files to PDF in one LibreOffice start (its start-up is most of the time).
+    Names must differ by stem: each becomes outdir/<stem>.pdf."""
+    profile = outdir / ".lo-profile"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+         "pdf", "--outdir", str(outdir), *map(str, paths)],
+        check=True, capture_output=True, timeout=timeout,
+    )
+    results = [outdir / (path.stem + ".pdf") for path in paths]
+    missing = [p.name for p in results if not p.exists()]
+    if missing:
+        raise AssertionError(f"LibreOffice did not convert {', '.join(missing)}")
+    return results
+
+
+def input_hashes(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+# The sample pack's outputs that tests read as LibreOffice prints them; the workbook is copied
+# to its own stem, since the deck of the same pack would otherwise print to the same PDF name.
+CONVERTED = ("board.pptx", "board.xlsx", "quality-committee.pptx", "finance-committee.pptx")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The sample folder built once per session, its outputs converted by LibreOffice once."""
+    import planreports
+
+    folder = tmp_path_factory.mktemp("sample")
+    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    shutil.copytree(ROOT / "inputs", folder / "inputs")
+    shutil.copytree(ROOT / "templates", folder / "templates")
+    before = input_hashes(folder / "inputs")
+    run = planreports.build(folder / "config.yaml")
+    out_dir = folder / "outputs" / "fy18-q2"
+    pdfs: dict[str, Path] = {}
+    if shutil.which("soffice"):
+        pdf_dir = folder / "pdf"
+        pdf_dir.mkdir()
+        sources = []
+        for name in CONVERTED:
+            stem, suffix = name.rsplit(".", 1)
+            source = pdf_dir / (f"{stem}-workbook.xlsx" if suffix == "xlsx" else name)
+            shutil.copy(out_dir / name, source)
+            sources.append(source)
+        for name, pdf in zip(CONVERTED, soffice_convert_many(sources, pdf_dir), strict=True):
+            pdfs[name] = pdf
+    return {"folder": folder, "run": run, "out_dir": out_dir, "before": before, "pdfs": pdfs}

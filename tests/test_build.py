@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT, soffice_convert
+from conftest import ROOT
 
 import planreports
 
@@ -28,25 +28,6 @@ def _hashes(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The sample folder built once per session, its outputs converted by LibreOffice once."""
-    folder = tmp_path_factory.mktemp("sample")
-    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
-    shutil.copytree(ROOT / "inputs", folder / "inputs")
-    shutil.copytree(ROOT / "templates", folder / "templates")
-    before = _hashes(folder / "inputs")
-    run = planreports.build(folder / "config.yaml")
-    out_dir = folder / "outputs" / "fy18-q2"
-    pdfs: dict[str, Path] = {}
-    if shutil.which("soffice"):
-        pdf_dir = folder / "pdf"
-        pdf_dir.mkdir()
-        for name in ("board.xlsx", "board.pptx"):
-            pdfs[name] = soffice_convert(out_dir / name, pdf_dir)
-    return {"folder": folder, "run": run, "out_dir": out_dir, "before": before, "pdfs": pdfs}
 
 
 def test_counts_per_priority_and_rag_equal_the_sample_trackers(built: dict) -> None:
@@ -132,9 +113,12 @@ def test_deck_text_contains_every_progress_update(built: dict) -> None:
         ["pdftotext", str(built["pdfs"]["board.pptx"]), "-"],
         capture_output=True, text=True, check=True,
     ).stdout
-    words_in_pdf = set(re.findall(r"\w+", text.lower()))
+    # LibreOffice may break a line after a hyphen ("re-" / "procure"), and pdftotext joins
+    # such a word without its hyphen: compare words with hyphens taken out on both sides.
+    words_in_pdf = set(re.findall(r"\w+", re.sub(r"(?<=\w)-(?=\w)", "", text.lower())))
     for item in built["run"].items:
-        missing = set(re.findall(r"\w+", item.update.lower())) - words_in_pdf
+        update = re.sub(r"(?<=\w)-(?=\w)", "", item.update.lower())
+        missing = set(re.findall(r"\w+", update)) - words_in_pdf
         assert not missing, (item.workstream, sorted(missing)[:10])
 
 
@@ -143,7 +127,8 @@ def test_cli_build_exit_codes_and_strict(sample_folder: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     listed = re.search(r"Wrote (\d+) files to .*?:\n((?:  .+\n)+)", done.stdout)
-    assert listed and int(listed.group(1)) == len(listed.group(2).splitlines()) == 7
+    # Four packs (board, two committees, PMO), each a workbook and a deck, and run.json.
+    assert listed and int(listed.group(1)) == len(listed.group(2).splitlines()) == 9
     assert "Traceback" not in done.stderr
     # a tracker row whose priority is in no plan is an error finding: --strict exits 1
     (sample_folder / "inputs" / "Stray.csv").write_text(

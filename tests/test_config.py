@@ -79,13 +79,13 @@ CASES = [
     (
         "inline-secret",
         ("password_env: PLANREPORTS_SMTP_PASSWORD", "password: hunter2"),
-        ["bad.yaml line 131: email.smtp.password: secrets never live in config.yaml: put it in "
+        ["bad.yaml line 134: email.smtp.password: secrets never live in config.yaml: put it in "
          "an environment variable and name the variable in password_env"],
     ),
     (
         "secret-in-env-name",
         ("password_env: PLANREPORTS_SMTP_PASSWORD", 'password_env: "hunter2 pass"'),
-        ["bad.yaml line 131: email.smtp.password_env: expected the name of an environment "
+        ["bad.yaml line 134: email.smtp.password_env: expected the name of an environment "
          "variable (e.g. PLANREPORTS_SMTP_PASSWORD), not the secret itself"],
     ),
     (
@@ -101,8 +101,8 @@ CASES = [
     (
         "send-to-unknown-pack",
         ("    - pack: quality-committee\n      to:", "    - pack: quality\n      to:"),
-        ["bad.yaml line 137: email.send[1].pack: unknown pack 'quality': expected one of board, "
-         "quality-committee, finance-committee"],
+        ["bad.yaml line 140: email.send[1].pack: unknown pack 'quality': expected one of board, "
+         "quality-committee, finance-committee, pmo"],
     ),
 ]
 
@@ -166,3 +166,21 @@ def test_cli_refuses_bad_config_with_exit_2_and_no_traceback(tmp_path: Path) -> 
         "(also priorities[0])"
     )
     assert not (tmp_path / "outputs").exists()
+
+
+def test_pack_audience_decides_the_data_quality_appendix(tmp_path: Path) -> None:
+    config = load_config(ROOT / "config.yaml")
+    shown = {p.name: (p.reader, p.carries_data_quality, p.font_size) for p in config.packs}
+    assert shown == {
+        "board": ("board", False, 12.0),
+        "quality-committee": ("committee", False, 12.0),
+        "finance-committee": ("committee", False, 12.0),
+        "pmo": ("pmo", True, 12.0),
+    }
+    text = BASE.replace("    title: Trust Board\n",
+                        "    title: Trust Board\n    data_quality: true\n    font_size: 9\n")
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "bad.yaml")
+    assert str(caught.value).startswith("bad.yaml line 121: packs[0].font_size: ")
+    assert "10" in str(caught.value)

@@ -16,6 +16,7 @@ from pptx.util import Pt
 from planreports.config import load_config
 from planreports.model import Finding, Item, PackView, PeriodSummary, Source
 from planreports.render.deck import render_deck
+from planreports.render.deck_tables import BLANK_LINE_PT
 from planreports.template_check import check_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,12 +158,17 @@ def tables(prs):
 def test_slides_in_pack_order_with_unique_titles(deck):
     names = titles(deck)
     assert len(names) == len(set(names))
-    assert names[:4] == ["Business Plan: FY18 Q2 report", "Plan on a page", "RAG summary",
+    assert names[:4] == ["Business Plan: FY18 Q2 report", "Summary", "Plan on a page",
                          "RAG over time"]
-    assert names[-1] == "RAG key"
-    assert "Progress updates: Joint endeavour" in names
-    assert "Progress updates: Electronic health record (cont.)" in names
-    assert "Exceptions" in names and "Data quality: findings" in names
+    # A board pack ends with its exceptions: data quality goes to the PMO, and the RAG key is
+    # a legend on the slides that use colour, not a slide of its own.
+    assert names[-1] == "Exceptions"
+    assert not [n for n in names if n.startswith(("Data quality", "RAG key"))]
+    # Progress runs through the priorities: a slide is titled by those it holds.
+    progress = [n for n in names if n.startswith("Progress updates: ")]
+    assert progress[0].startswith("Progress updates: Joint endeavour; Transforming services")
+    assert any(n.startswith("Progress updates: Electronic health record (cont.)")
+               for n in progress)
 
 
 def test_title_first_in_reading_order_and_footer_on_every_slide(deck):
@@ -175,7 +181,7 @@ def test_title_first_in_reading_order_and_footer_on_every_slide(deck):
 
 
 def test_chart_is_native_with_alt_text_and_rag_colours(deck):
-    slide = next(s for s in deck.slides if s.shapes.title.text == "RAG summary")
+    slide = next(s for s in deck.slides if s.shapes.title.text == "Summary")
     frame = next(shape for shape in slide.shapes if shape.has_chart)
     descr = frame._element.nvGraphicFramePr.cNvPr.get("descr")
     assert descr.startswith("Stacked bar chart of RAG status counts by priority")
@@ -186,7 +192,8 @@ def test_chart_is_native_with_alt_text_and_rag_colours(deck):
                        "No RAG": "D8DDE0"}
     assert list(plot.categories)[0] == "1. Joint endeavour"
     text = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
-    assert "Since FY18 Q1: 2 deteriorated, 1 improved." in text
+    assert ("Deteriorated since FY18 Q1: Deliver patient involvement and experience strategy "
+            "(Green to Amber)") in text
 
 
 def test_rag_over_time_is_a_native_chart_of_each_period(deck):
@@ -220,7 +227,8 @@ def test_no_rag_over_time_slide_without_history(tmp_path):
     render_deck(sample_view(history=(), gone=()), TEMPLATE, target)
     names = titles(Presentation(str(target)))
     assert "RAG over time" not in names
-    assert names[2:4] == ["RAG summary", "Progress updates: Joint endeavour"]
+    assert names[1:3] == ["Summary", "Plan on a page"]
+    assert names[3].startswith("Progress updates: Joint endeavour")
 
 
 def test_rag_shown_as_word_and_colour_with_trend(deck):
@@ -237,34 +245,37 @@ def test_rag_shown_as_word_and_colour_with_trend(deck):
             ("No RAG\n● new", "D8DDE0"), ("Amber", "FFB81C")} <= seen
 
 
-def test_table_text_never_below_ten_points(deck):
-    sizes = set()
+def test_every_table_uses_one_body_size_of_twelve_points(deck):
+    sizes, gaps = set(), set()
     for _, table in tables(deck):
         for row in table.rows:
             for cell in row.cells:
                 for p in cell.text_frame.paragraphs:
                     sizes |= {run.font.size for run in p.runs}
-                    sizes.add(Pt(int(p._p.endParaRPr.get("sz")) / 100))
-    assert None not in sizes and min(sizes) >= Pt(10)
+                    mark = Pt(int(p._p.endParaRPr.get("sz")) / 100)
+                    (sizes if p.runs else gaps).add(mark)
+    assert sizes == {Pt(12)}
+    # A tracker's blank line between paragraphs is a small gap, not a line of body text.
+    assert gaps == {Pt(BLANK_LINE_PT)}
 
 
 def test_progress_tables_in_the_seed_format(deck):
-    found = [(s.shapes.title.text, t) for s, t in tables(deck)
-             if s.shapes.title.text.startswith("Progress updates: Transforming")]
-    title, table = found[0]
+    table = next(t for s, t in tables(deck) if s.shapes.title.text.startswith(
+        "Progress updates: Joint endeavour; Transforming"))
     header = [table.cell(0, c).text for c in range(5)]
     assert header == ["Priority", "RAG", "Project", "Progress update", "Lead"]
     rows = [[table.cell(r, c).text for c in range(5)] for r in range(1, len(table.rows))]
     opd = "Deliver Oxfordshire Community Pathway: Locality & Bed Based services (OPD)"
-    assert rows[0][0] == "2. To improve the quality of care by transforming services"
-    assert rows[0][2] == f"{opd}\nDeveloping neighbourhood working (ILT Phase 2)"
-    assert rows[1][0] == "" and rows[1][2] == "Community Hospitals – Consultation"
+    assert [r[0] for r in rows[:4]] == ["1. Joint endeavour", "", "2. Transforming services",
+                                        ""]
+    assert rows[2][2] == f"{opd}\nDeveloping neighbourhood working (ILT Phase 2)"
+    assert rows[3][2] == "Community Hospitals – Consultation"
 
 
 def test_long_update_continues_on_further_slides_whole(deck):
     pieces = []
     for slide, table in tables(deck):
-        if slide.shapes.title.text.startswith("Progress updates: Electronic health record"):
+        if "Electronic health record" in slide.shapes.title.text:
             pieces += [table.cell(r, 3).text for r in range(1, len(table.rows))
                        if "Carenotes" in table.cell(r, 3).text or "(continued)" in
                        table.cell(r, 3).text]
@@ -284,23 +295,33 @@ def test_exceptions_hold_red_deteriorated_and_overdue(deck):
     rows = []
     for slide, table in tables(deck):
         if slide.shapes.title.text.startswith("Exceptions"):
-            rows += [tuple(table.cell(r, c).text for c in (2, 3)) for r in
+            assert [table.cell(0, c).text for c in range(6)] == [
+                "Priority", "Project", "RAG", "Why it is here", "Action or latest position",
+                "Lead"]
+            rows += [tuple(table.cell(r, c).text for c in range(6)) for r in
                      range(1, len(table.rows))]
-    why = {project.split("\n")[-1]: reason for project, reason in rows}
+    why = {row[1].split("\n")[-1]: row for row in rows}
     assert set(why) == {"Deliver patient involvement and experience strategy",
                         "Community Hospitals – Consultation",
                         "Research partnerships (BRC, CLAHRC, CRF, CRN, DEC, MIC)",
                         "Warneford site"}
-    assert why["Community Hospitals – Consultation"].split("\n") == [
-        "Red: Milestones delayed", "Deteriorated (was Amber)", "Overdue: due 31 Jul 2017"]
+    red = why["Community Hospitals – Consultation"]
+    assert red[2] == "Red\nwas Amber"  # the RAG with last period's
+    assert red[3].split("\n") == ["Red: Milestones delayed", "Deteriorated",
+                                   "Overdue: due 31 Jul 2017"]
+    # The action is the update's first sentence; the whole update is on its progress slide.
+    assert red[4] == "Public consultation still planned for revised timetable, to start May 2018."
+    pei = why["Deliver patient involvement and experience strategy"]
+    assert pei[4] == ("PEI strategy objectives identified for commencement in 2016/2017 have "
+                      "not been fully achieved but a large number from 2017/18 have begun.")
 
 
 def test_exceptions_list_what_is_no_longer_reported_with_last_rag(deck):
     rows = []
     for slide, table in tables(deck):
         if slide.shapes.title.text.startswith("Exceptions"):
-            rows += [(table.cell(r, 0).text, table.cell(r, 1).text,
-                      str(table.cell(r, 1).fill.fore_color.rgb), table.cell(r, 2).text,
+            rows += [(table.cell(r, 0).text, table.cell(r, 2).text,
+                      str(table.cell(r, 2).fill.fore_color.rgb), table.cell(r, 1).text,
                       table.cell(r, 3).text) for r in range(1, len(table.rows))]
     gone = [row for row in rows if row[4].startswith("No longer reported")]
     assert gone == [
@@ -317,15 +338,15 @@ def test_pack_without_items_says_so(tmp_path):
     render_deck(sample_view(items=(), findings=(), gone=()), TEMPLATE, target)
     prs = Presentation(str(target))
     names = titles(prs)
-    assert names == ["Business Plan: FY18 Q2 report", "Plan on a page", "Progress updates",
-                     "Data quality", "RAG key"]
-    text = " ".join(sh.text_frame.text for sh in prs.slides[2].shapes if sh.has_text_frame)
+    assert names == ["Business Plan: FY18 Q2 report", "Summary", "Plan on a page",
+                     "Progress updates"]
+    text = " ".join(sh.text_frame.text for sh in prs.slides[3].shapes if sh.has_text_frame)
     assert "No items were reported for Trust Board in FY18 Q2." in text
     # Items reported last period and not now are still the board's news.
     render_deck(sample_view(items=(), findings=()), TEMPLATE, target)
     prs = Presentation(str(target))
-    assert titles(prs) == ["Business Plan: FY18 Q2 report", "Plan on a page",
-                           "Progress updates", "Exceptions", "Data quality", "RAG key"]
+    assert titles(prs) == ["Business Plan: FY18 Q2 report", "Summary", "Plan on a page",
+                           "Progress updates", "Exceptions"]
     table = next(t for s, t in tables(prs) if s.shapes.title.text == "Exceptions")
     assert [table.cell(r, 3).text for r in range(1, len(table.rows))] == [
         "No longer reported (was Red in FY18 Q1)", "No longer reported (was Green in FY18 Q1)"]
@@ -390,7 +411,7 @@ def test_render_on_other_templates(tmp_path, kind):
     render_deck(sample_view(), other_templates(tmp_path)[kind], target)
     prs = Presentation(str(target))
     names = titles(prs)
-    assert len(names) == len(set(names)) and "RAG summary" in names
+    assert len(names) == len(set(names)) and "Summary" in names
     assert names[0] == "Business Plan: FY18 Q2 report"
     for slide in prs.slides:
         for shape in slide.shapes:
@@ -457,8 +478,11 @@ def test_pdf_words_stay_on_the_page_and_off_the_footer(pdf_words):
     # Our template's footer band starts 7.05 in down; only the footer may be drawn there.
     footer_top = 7.05 * 72
     low = {w["text"] for w in pdf_words if w["box"][3] > footer_top - 2}
-    footer = "Oxford Health NHS Foundation Trust · Business Plan FY18 Q2 · Trust Board"
-    allowed = set(footer.split(" "))
+    footer = "Business Plan FY18 Q2 · Trust Board"
+    # ...and the RAG key, a legend of the statuses the pack uses.
+    legend = ("■ Red: Milestones delayed ■ Amber: Milestones at risk of delay ■ Green: "
+              "Milestones complete and/or on track ■ Blue: Complete ■ No RAG: none given")
+    allowed = set(footer.split(" ")) | set(legend.split(" "))
     assert {t for t in low if not t.isdigit()} <= allowed
 
 
@@ -490,3 +514,35 @@ def test_template_script_rebuilds_the_shipped_template(tmp_path):
         "Title Slide", "Title and Content", "Section Header", "Title Only"]
     assert (fresh.slide_width, fresh.slide_height) == (shipped.slide_width, shipped.slide_height)
     assert check_template(built).ok
+
+
+def _exception_rows(prs) -> list[tuple[str, ...]]:
+    return [tuple(t.cell(r, c).text for c in range(6)) for s, t in tables(prs)
+            if s.shapes.title.text.startswith("Exceptions") for r in range(1, len(t.rows))]
+
+
+def test_exception_action_is_the_trackers_mitigation_column_where_it_has_one(tmp_path):
+    from dataclasses import replace
+
+    red = replace(ITEMS[3], extras=(("Comments", "Board to note."),
+                                    ("Mitigating actions", "Consultation brought forward to "
+                                                           "January; interim beds agreed.")))
+    target = tmp_path / "mitigation.pptx"
+    render_deck(sample_view(items=(red,), findings=(), history=(), gone=()), TEMPLATE, target)
+    (row,) = _exception_rows(Presentation(str(target)))
+    assert row[4] == "Consultation brought forward to January; interim beds agreed."
+
+
+def test_a_tabled_pack_holds_its_exceptions_to_two_slides(tmp_path):
+    from dataclasses import replace
+
+    many = [replace(ITEMS[3], source=Source("big.xlsx", "Progress", f"D{n}"),
+                    item=f"Scheme {n}") for n in range(40)]
+    target = tmp_path / "many.pptx"
+    render_deck(sample_view(items=many, findings=(), history=(), gone=()), TEMPLATE, target)
+    prs = Presentation(str(target))
+    assert sum(t.startswith("Exceptions") for t in titles(prs)) == 2
+    rows = _exception_rows(prs)
+    left = 40 - (len(rows) - 1)
+    assert rows[-1][1] == f"{left} more exceptions" and left > 0
+    assert rows[-1][4].startswith("See the Exceptions sheet of this pack's workbook")

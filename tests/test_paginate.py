@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from planreports.render.flow import SPLIT_AT_PARAGRAPH, flow_pages
 from planreports.render.measure import fit_size, text_width, wrap_lines
 from planreports.render.paginate import (
     CONTINUED,
@@ -209,3 +210,68 @@ def test_fit_size_picks_the_largest_that_fits():
     assert fit_size(text, 400.0, 200.0, [16.0, 12.0, 10.0]) == 10.0
     assert fit_size(text, 400.0, 50.0, [16.0, 12.0, 10.0]) is None
     assert fit_size("a\nb", 400.0, 28.8, [12.0], gap=6.0) is None
+
+
+# --- flow: page breaks over whole rows and cuts in long text --------------------------------
+
+
+def _whole(heights, room, groups=None, last_free=True):
+    pages = flow_pages([[] for _ in heights], lambda r, a, b, top: heights[r], room, groups,
+                       last_free)
+    return [[p.row for p in page] for page in pages]
+
+
+# name, row heights, room, groups, pages of rows
+FLOW_CASES = [
+    ("fits one page", [10, 10, 10], 100, None, [[0, 1, 2]]),
+    ("greedy would leave a short page before a full one",
+     [60, 10, 10, 60, 30], 100, None, [[0, 1, 2], [3, 4]]),
+    ("even pages rather than full then short", [30, 30, 30, 30, 30, 30], 100, None,
+     [[0, 1, 2], [3, 4, 5]]),
+    ("a priority's first row is not left at the foot of a page",
+     [40, 40, 15, 50], 100, ["P1", "P1", "P2", "P2"], [[0, 1], [2, 3]]),
+    ("a break between priorities rather than inside one, when it costs as much",
+     [50, 45, 50, 45], 100, ["P1", "P2", "P2", "P3"], [[0, 1], [2, 3]]),
+]
+
+
+@pytest.mark.parametrize(("heights", "room", "groups", "pages"), [c[1:] for c in FLOW_CASES],
+                         ids=[c[0] for c in FLOW_CASES])
+def test_flow_pages_of_whole_rows(heights, room, groups, pages):
+    assert _whole(heights, room, groups) == pages
+
+
+def test_flow_costs_the_last_page_when_asked():
+    # Printed pages: two halves rather than a full page and one row alone.
+    assert _whole([45, 45, 45], 100) == [[0, 1], [2]]
+    assert _whole([45, 45, 45, 10], 100, last_free=False) == [[0, 1], [2, 3]]
+
+
+def test_a_row_is_cut_only_where_that_saves_a_page():
+    # Row 1 may be cut after its first paragraph: 60 + 40 of its 100 points.
+    def laid(cuts, room):
+        pieces = {(0, 1): 60.0, (1, 2): 40.0, (0, 2): 100.0} if cuts[1] else {(0, 1): 100.0}
+
+        def height(r, a, b, top):
+            return {0: 50.0, 2: 70.0}[r] if r != 1 else pieces[(a, b)]
+
+        return [[(p.row, p.start, p.end) for p in page]
+                for page in flow_pages(cuts, height, room)]
+
+    # Whole, the rows take three pages; cut, two.
+    assert laid([[], [SPLIT_AT_PARAGRAPH], []], 110.0) == [[(0, 0, 1), (1, 0, 1)],
+                                                          [(1, 1, 2), (2, 0, 1)]]
+    assert laid([[], [], []], 110.0) == [[(0, 0, 1)], [(1, 0, 1)], [(2, 0, 1)]]
+    # Where cutting saves nothing (two pages either way), the row stays whole.
+    assert laid([[], [SPLIT_AT_PARAGRAPH], []], 170.0) == [[(0, 0, 1), (1, 0, 2)],
+                                                          [(2, 0, 1)]]
+
+
+def test_paginated_progress_rows_continue_at_paragraphs_when_that_saves_a_slide():
+    update = "\n\n".join(SENTENCES[:4])
+    rows = [SHORT] * 6 + [row(update)] + [SHORT] * 6
+    whole = paginate_rows(rows, WIDTHS, 300.0, header=HEADER, sizes=(12.0,))
+    flowed = paginate_rows(rows, WIDTHS, 300.0, header=HEADER, sizes=(12.0,), split_column=3)
+    assert len(flowed.pages) <= len(whole.pages)
+    pieces = [r.cells[3] for p in flowed.pages for r in p.rows if r.source == 6]
+    assert " ".join(x.removeprefix(CONTINUED + " ") for x in pieces).split() == update.split()

@@ -47,7 +47,7 @@ def _slide(pptx: Path, title: str):
 
 def test_first_period_has_no_rag_over_time_slide(two_builds: dict) -> None:
     deck = two_builds["FY18 Q2"]["outputs"] / "board.pptx"
-    assert _slide(deck, "RAG summary") is not None
+    assert _slide(deck, "Summary") is not None
     assert _slide(deck, "RAG over time") is None
 
 
@@ -55,7 +55,8 @@ def test_second_period_charts_both_periods_counts(two_builds: dict) -> None:
     deck = Presentation(str(two_builds["FY18 Q3"]["outputs"] / "board.pptx"))
     titles = [s.shapes.title.text for s in deck.slides]
     assert len(titles) == len(set(titles))
-    assert titles[titles.index("RAG summary") + 1] == "RAG over time"
+    # The summary (key messages and the RAG chart), the plan, then the RAG over time.
+    assert titles[titles.index("Summary") + 2] == "RAG over time"
     slide = deck.slides[titles.index("RAG over time")]
     frame = next(shape for shape in slide.shapes if shape.has_chart)
     plot = frame.chart.plots[0]
@@ -89,11 +90,16 @@ def test_deleted_row_is_an_exception_in_deck_and_workbook(two_builds: dict) -> N
                     t = shape.table
                     rows += [tuple(t.cell(r, c).text for c in range(4))
                              for r in range(1, len(t.rows))]
+    # Exceptions: Priority, Project, RAG (last period's, for these), Why it is here, ...
     gone = [r for r in rows if r[3].startswith("No longer reported")]
-    assert [(r[1], r[3]) for r in gone] == [(was, why)]
-    assert gone[0][2].startswith(removed["workstream"])
+    assert [(r[2], r[3]) for r in gone] == [(was, why)]
+    assert gone[0][1].startswith(removed["workstream"])
 
     book = openpyxl.load_workbook(two_builds["FY18 Q3"]["outputs"] / "board.xlsx")
-    sheet = [r for r in book["Exceptions"].iter_rows(min_row=2, values_only=True)
+    ws = book["Exceptions"]
+    header = [c.value for c in ws[1]]  # columns no row uses are left out: find them by name
+    at = {name: header.index(name) for name in ("Why", "Workstream", "RAG")}
+    sheet = [r for r in ws.iter_rows(min_row=2, values_only=True)
              if r[0] and str(r[0]).startswith("No longer reported")]
-    assert [(r[0], r[2], r[4]) for r in sheet] == [(why, removed["workstream"], was)]
+    assert [(r[at["Why"]], r[at["Workstream"]], r[at["RAG"]]) for r in sheet] == [
+        (why, removed["workstream"], was)]

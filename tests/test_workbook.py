@@ -127,11 +127,18 @@ def test_table_sheets_have_frozen_header_and_filter(book: openpyxl.Workbook, she
     assert ws.auto_filter.ref.startswith("A1:")
 
 
+def column(ws, title: str) -> str:
+    """The letter of the column headed `title`: columns no row uses are left out."""
+    return next(c.column_letter for c in ws[1] if c.value == title)
+
+
 def test_register_rows_grouped_by_priority(book: openpyxl.Workbook) -> None:
     ws = book["Register"]
+    # Every column is used by some row here; the project as the tracker names it is not,
+    # since every tracker title is the configured one.
     assert [c.value for c in ws[1]] == [
-        "Priority", "Workstream", "Item", "RAG", "Trend", "Lead", "Committee", "Due",
-        "Milestone", "Progress update", "Source",
+        "Priority", "Workstream", "Item", "RAG", "Trend", "Lead", "Committee", "Directorate",
+        "Due", "Milestone", "Progress update", "Source",
     ]
     table = [(r[0], r[1], r[3], r[4]) for r in rows(ws)]
     assert table == [
@@ -151,8 +158,8 @@ def test_register_rows_grouped_by_priority(book: openpyxl.Workbook) -> None:
         ("Unknown priority", "Mystery scheme", "No RAG", None),
     ]
     headings = {str(rng) for rng in ws.merged_cells.ranges}
-    assert {"A2:K2", "A5:K5", "A7:K7", "A10:K10"} <= headings
-    assert ws["K3"].value == f"{TRACKER}!Progress!C5"
+    assert {"A2:L2", "A5:L5", "A7:L7", "A10:L10"} <= headings
+    assert ws["L3"].value == f"{TRACKER}!Progress!C5"
 
 
 def test_formula_looking_text_is_stored_as_text(rendered, book: openpyxl.Workbook) -> None:
@@ -176,7 +183,7 @@ def test_over_long_text_is_cut_with_a_finding(rendered, book: openpyxl.Workbook)
         ("text-truncated", "warning", TRACKER, "Progress", "C7", "P2"),
     ]
     assert findings[0].message.endswith("of 40,000")
-    update = book["Register"]["J6"].value
+    update = book["Register"][column(book["Register"], "Progress update") + "6"].value
     assert len(update) <= 32_767
     assert update.startswith("Slipped. Slipped.")
     assert update.endswith(f"the full text is in {TRACKER}!Progress!C7]")
@@ -196,8 +203,9 @@ def test_text_excel_cannot_hold_is_made_safe(tmp_path: Path) -> None:
     assert [(f.code, f.cell) for f in findings] == [("text-truncated", "C40")]
     ws = openpyxl.load_workbook(target)["Register"]
     assert ws["B3"].value == "Caf\ufffd scheme"
-    assert len(ws["J3"].value.encode("utf-16-le")) // 2 <= 32_767
-    assert ws["J3"].value.startswith("😀😀")
+    update = ws[column(ws, "Progress update") + "3"].value
+    assert len(update.encode("utf-16-le")) // 2 <= 32_767
+    assert update.startswith("😀😀")
 
 
 def test_rag_cells_are_coloured_and_labelled(book: openpyxl.Workbook) -> None:
@@ -217,7 +225,7 @@ def test_rag_cells_are_coloured_and_labelled(book: openpyxl.Workbook) -> None:
 
 
 def test_due_dates_are_real_dates_in_uk_format(book: openpyxl.Workbook) -> None:
-    cell = book["Register"]["H3"]
+    cell = book["Register"][column(book["Register"], "Due") + "3"]
     assert cell.value == dt.datetime(2017, 8, 31)
     assert cell.number_format == "dd/mm/yyyy"
     as_of = book["Dashboard"]["B5"]
@@ -230,11 +238,17 @@ def test_print_set_up(book: openpyxl.Workbook, sheet: str) -> None:
     setup = ws.page_setup
     assert setup.orientation == "landscape"
     assert setup.paperSize == 9  # A4
-    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert (setup.fitToWidth or 1) == 1  # OOXML's default is 1; xlsxwriter leaves it out
-    assert int(setup.fitToHeight if setup.fitToHeight is not None else 1) == (
-        1 if sheet == "Dashboard" else 0
-    )
+    if sheet in ("Register", "Exceptions", "Data quality"):
+        # A scale, not "fit to width": Excel ignores manual page breaks under fit to width,
+        # and these sheets break their pages themselves (a heading kept with its rows).
+        assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+        assert 10 <= int(setup.scale) <= 100
+    else:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (setup.fitToWidth or 1) == 1  # OOXML's default is 1; xlsxwriter leaves it out
+        assert int(setup.fitToHeight if setup.fitToHeight is not None else 1) == (
+            1 if sheet == "Dashboard" else 0
+        )
     if sheet != "Dashboard":
         assert ws.print_title_rows == "$1:$1"
     assert ws.oddHeader.left.text == "Oxford Health NHS Foundation Trust"
@@ -351,14 +365,29 @@ def test_matrix_by_directorate(book: openpyxl.Workbook) -> None:
     }
 
 
-def test_matrix_falls_back_to_lead(tmp_path: Path) -> None:
+def test_matrix_is_left_out_without_directorates(tmp_path: Path) -> None:
+    # A lead x priority table in its place was rows of dashes: no matrix is better.
     target = tmp_path / "board.xlsx"
     render_workbook(make_view(directorates=False), target)
-    ws = openpyxl.load_workbook(target)["Matrix"]
-    assert ws["A1"].value == "Lead"
-    assert [r[0] for r in rows(ws) if r[1] is not None] == [
-        "?", "@user", "Director of Finance", "Director of Nursing", "Head of Patient Experience",
-    ]
+    names = openpyxl.load_workbook(target).sheetnames
+    assert names == [n for n in SHEETS if n != "Matrix"]
+
+
+def test_register_keeps_tracker_columns_and_drops_unused_ones(tmp_path: Path) -> None:
+    view = make_view()
+    research = item("P6", "Research partnerships (BRC, CLAHRC, CRF, CRN, DEC, MIC)", "G", 41,
+                    update="Individual theme meetings are commencing.", lead="BRC Manager",
+                    project="Biomedical Research Centre (BRC)", workstream_matched=True,
+                    extras=(("Comments", "Theme leads meet monthly"), ("Notes", "")))
+    target = tmp_path / "board.xlsx"
+    render_workbook(PackView(view.config, "board", "Trust Board", (research,), (), ()), target)
+    ws = openpyxl.load_workbook(target)["Register"]
+    assert [c.value for c in ws[1]] == [
+        "Priority", "Workstream", "Project as the tracker names it", "RAG", "Lead",
+        "Committee", "Progress update", "Comments", "Source"]
+    assert [c.value for c in ws[3]][1:3] == [research.workstream,
+                                              "Biomedical Research Centre (BRC)"]
+    assert ws["H3"].value == "Theme leads meet monthly"
 
 
 def test_sources(book: openpyxl.Workbook) -> None:

@@ -220,6 +220,7 @@ class _Reconciler:
             workstream_matched=ws is not None,
             match_score=match.score if match and ws is not None else None,
             extras=row.extras,
+            project=row.text("workstream"),
         )
 
     def rag(self, row: Row, note, label: str) -> str | None:  # noqa: ANN001

@@ -1,19 +1,20 @@
-"""The board pack as a .pptx: cover, plan on a page, RAG chart, progress tables, appendices."""
+"""The board pack as a .pptx: cover, summary, plan, progress and exceptions.
+
+What a board would table: the key messages and the RAG picture first, then the plan, every
+item's update in the seed's form, and one concise table of exceptions. The data-quality
+appendix goes only into a pack that carries it (the PMO's, by default); the RAG key is a
+legend in the footer of each slide that uses colour.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from planreports.model import PackView
-from planreports.render.deck_slides import (
-    cover,
-    data_quality,
-    exceptions,
-    plan_on_a_page,
-    progress_updates,
-    rag_key,
-    rag_summary,
-)
+from planreports.render.deck_exceptions import exceptions
+from planreports.render.deck_progress import progress_updates
+from planreports.render.deck_quality import data_quality
+from planreports.render.deck_slides import cover, plan_on_a_page, summary_slide
 from planreports.render.deck_text import clean, on_colour
 from planreports.render.deck_trend import rag_over_time
 from planreports.render.deck_writer import DeckWriter
@@ -27,16 +28,17 @@ def render_deck(
 ) -> None:
     """Write the pack's board deck to `target`, built on the trust's deck `template`.
 
-    Slides: cover, plan on a page, RAG summary (chart and narrative), RAG over time (when
-    earlier periods are on record), progress updates by priority, exceptions, data quality,
-    RAG key. A pack with no items gets one slide saying so in place of the summary and
-    progress, and exceptions only when last period's items are no longer reported.
+    Slides: cover, summary (key messages beside the RAG chart by priority), plan on a page,
+    RAG over time (when earlier periods are on record), progress updates, exceptions, and the
+    data-quality appendix when the pack carries it. A pack with no items gets one slide saying
+    so in place of progress, and exceptions only when last period's items are no longer
+    reported.
     """
     deck = DeckWriter(view, Path(template), template_dir)
     cover(deck)
+    summary_slide(deck)
     plan_on_a_page(deck)
     if view.items:
-        rag_summary(deck)
         if view.history:
             rag_over_time(deck)
         progress_updates(deck)
@@ -45,10 +47,10 @@ def render_deck(
         slide = deck.slide("Progress updates")
         deck.text_slides("", [f"No items were reported for {view.title} in "
                               f"{deck.config.report.period}.",
-                              "See the data-quality appendix for trackers that were read, "
-                              "skipped or could not be matched."], first=slide)
+                              "The workbook's Data quality and Sources sheets list the trackers "
+                              "that were read, skipped or could not be matched."], first=slide)
         if view.no_longer_reported:
             exceptions(deck)
-    data_quality(deck)
-    rag_key(deck)
+    if deck.pack.carries_data_quality:
+        data_quality(deck)
     deck.save(Path(target))

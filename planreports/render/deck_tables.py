@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -9,11 +10,33 @@ from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls
 from pptx.util import Pt
 
-from planreports.render.deck_text import FONT, GRID, HEADER, INK, PLAIN, Style, clean
+from planreports.render.deck_text import (
+    FONT,
+    GRID,
+    HEADER,
+    INK,
+    PLAIN,
+    WIDTH_SAFETY,
+    Style,
+    clean,
+)
 from planreports.render.paginate import CellMargins, Page
 from planreports.template_check import Box
 
-TABLE_SIZES = (12.0, 11.0, 10.0)
+# Cell margins a little under PowerPoint's defaults (7.2 and 3.6 pt): on a slide of tracker
+# updates they are a line of text in every six rows, and the grid still keeps cells apart.
+TABLE_MARGINS = CellMargins(5.4, 5.4, 2.7, 2.7)
+# Trackers put a blank line between paragraphs; drawn at body size it costs a whole line, so
+# an empty paragraph is drawn (and measured) at this size: a gap that still reads as one.
+BLANK_LINE_PT = 4.0
+# The progress table in the seed's form (Priority, RAG, Project, Progress update, Lead): the
+# update takes two thirds of the width, since it is what a board member reads.
+PROGRESS_FRACTIONS = (0.075, 0.065, 0.13, 0.65, 0.08)
+
+
+def layout_widths(widths: Sequence[float]) -> list[float]:
+    """Column widths as text is measured in them: a hair narrower than drawn, see WIDTH_SAFETY."""
+    return [w * WIDTH_SAFETY for w in widths]
 
 
 @dataclass
@@ -26,27 +49,42 @@ class Table:
     heads: list[tuple[str, ...]] = field(default_factory=list)  # the row when it starts a page
     styles: list[tuple[Style, ...]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    groups: list[object] = field(default_factory=list)  # e.g. the priority each row is under
     bold: frozenset[int] = frozenset()
+    split_column: int | None = None  # long text that may continue on the next slide
 
-    def add(self, cells, styles=None, head=None, note: str = "") -> None:
+    def add(self, cells, styles=None, head=None, note: str = "", group: object = None) -> None:  # noqa: ANN001
         cells = tuple(clean(c) for c in cells)
         self.rows.append(cells)
         self.heads.append(tuple(clean(c) for c in head) if head else cells)
         self.styles.append(tuple(styles) if styles else (PLAIN,) * len(cells))
         self.notes.append(note)
+        self.groups.append(group)
+
+    def without_rows_from(self, keep: int) -> Table:
+        """The same table with only its first `keep` rows."""
+        return Table(self.header, self.fractions, self.rows[:keep], self.heads[:keep],
+                     self.styles[:keep], self.notes[:keep], self.groups[:keep], self.bold,
+                     self.split_column)
 
 
 def _cell_xml(text: str, size: float, style: Style) -> tuple[str, str]:
     """A table cell's txBody and tcPr as XML: python-pptx's object layer costs ~2 ms a cell."""
-    m, a = CellMargins(), nsdecls("a")
-    run_pr = f'lang="en-GB" sz="{int(size * 100)}" b="{int(bool(style.bold))}" dirty="0"'
+    m, a = TABLE_MARGINS, nsdecls("a")
+    bold = f'b="{int(bool(style.bold))}" dirty="0"'
+    run_pr = f'lang="en-GB" sz="{int(size * 100)}" {bold}'
     fill = f'<a:solidFill><a:srgbClr val="{style.colour or INK}"/></a:solidFill>'
     paras = []
     for line in text.split("\n"):
-        run = (f"<a:r><a:rPr {run_pr}>{fill}<a:latin typeface=\"{FONT}\"/></a:rPr>"
-               f"<a:t>{escape(line)}</a:t></a:r>") if line else ""
-        # An empty paragraph takes its height from endParaRPr; unset, it would be 18 pt.
-        paras.append(f"<a:p>{run}<a:endParaRPr {run_pr}/></a:p>")
+        if line:
+            run = (f"<a:r><a:rPr {run_pr}>{fill}<a:latin typeface=\"{FONT}\"/></a:rPr>"
+                   f"<a:t>{escape(line)}</a:t></a:r>")
+            paras.append(f"<a:p>{run}<a:endParaRPr {run_pr}/></a:p>")
+        else:
+            # An empty paragraph takes its height from endParaRPr (unset, it would be 18 pt):
+            # a blank line between paragraphs is a small gap (see BLANK_LINE_PT).
+            gap = int(BLANK_LINE_PT * 100)
+            paras.append(f'<a:p><a:endParaRPr lang="en-GB" sz="{gap}" {bold}/></a:p>')
     grid = f'<a:solidFill><a:srgbClr val="{GRID}"/></a:solidFill>'
     edges = "".join(f'<a:{side} w="9525">{grid}</a:{side}>' for side in ("lnL", "lnR", "lnT",
                                                                            "lnB"))
@@ -57,7 +95,8 @@ def _cell_xml(text: str, size: float, style: Style) -> tuple[str, str]:
     return body, props
 
 
-def _style_cell(cell, text: str, size: float, style: Style) -> None:
+def write_table_cell(cell, text: str, size: float, style: Style) -> None:  # noqa: ANN001
+    """Replace a python-pptx table cell's text and look with ours."""
     tc = cell._tc
     for child in list(tc):
         tc.remove(child)
@@ -65,7 +104,7 @@ def _style_cell(cell, text: str, size: float, style: Style) -> None:
         tc.append(parse_xml(xml))
 
 
-def add_table_page(slide, body: Box, page: Page, size: float, header_height: float,
+def add_table_page(slide, body: Box, page: Page, size: float, header_height: float,  # noqa: ANN001
                    widths: list[float], table: Table, name: str) -> None:
     """One page of `table` as a table shape filling the top of the slide's body region."""
     frame = slide.shapes.add_table(
@@ -80,11 +119,11 @@ def add_table_page(slide, body: Box, page: Page, size: float, header_height: flo
         column.width = Pt(width)
     grid.rows[0].height = Pt(header_height)
     for c, text in enumerate(table.header):
-        _style_cell(grid.cell(0, c), text, size, HEADER)
+        write_table_cell(grid.cell(0, c), text, size, HEADER)
     for r, row in enumerate(page.rows, start=1):
         grid.rows[r].height = Pt(row.height)
         for c, text in enumerate(row.cells):
             style = table.styles[row.source][c]
             if c in table.bold and not style.bold:
                 style = Style(style.fill, style.colour, True)
-            _style_cell(grid.cell(r, c), text, size, style)
+            write_table_cell(grid.cell(r, c), text, size, style)

@@ -17,9 +17,10 @@ from planreports.template_check import Box
 
 NHS_BLUE, WHITE, INK, GRID, GREY = "005EB8", "FFFFFF", "231F20", "AEB7BD", "D8DDE0"
 FONT = "Arial"  # the face measure.py has metrics for; set explicitly so a theme cannot change it
-# LibreOffice sets text a touch wider than the font metrics add up to; wrap as if cells were
-# narrower so a row never needs a line more than was measured.
-WIDTH_SAFETY = 0.96
+# LibreOffice rounds glyph positions, so a line it sets can be up to 0.4% wider than the font
+# metrics add up to (measured at 10-14 pt); wrap as if cells were 1% narrower so a row never
+# needs a line more than was measured. More margin than that adds lines that are never drawn.
+WIDTH_SAFETY = 0.99
 TEXT_SIZES = (16.0, 14.0, 12.0, 11.0, 10.0)
 TEXT_INSETS = CellMargins(7.2, 7.2, 3.6, 3.6)
 PARAGRAPH_GAP = 6.0  # points after each paragraph of slide text

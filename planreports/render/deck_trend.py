@@ -75,7 +75,7 @@ def rag_over_time(deck: DeckWriter) -> None:
     if len(periods) < 2:  # nothing on record before this period
         return
     series = rag_series(config, periods)
-    slide = deck.slide("RAG over time")
+    slide = deck.slide("RAG over time", legend=True)
     body = deck.regions.body
 
     caption = movement(config, periods)

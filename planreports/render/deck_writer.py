@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pptx import Presentation
+from pptx.dml.color import RGBColor
 from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Pt
 
 from planreports.errors import RenderError
 from planreports.model import PackView
-from planreports.render.deck_tables import TABLE_SIZES, Table, add_table_page
+from planreports.packs import pack_of
+from planreports.render.deck_tables import (
+    BLANK_LINE_PT,
+    TABLE_MARGINS,
+    Table,
+    add_table_page,
+    layout_widths,
+)
 from planreports.render.deck_text import (
+    GREY,
     PARAGRAPH_GAP,
     TEXT_INSETS,
     TEXT_SIZES,
@@ -23,11 +32,22 @@ from planreports.render.deck_text import (
     fit_text_size,
     write_text,
 )
-from planreports.render.paginate import CellMargins, paginate_rows, widen_columns
+from planreports.render.measure import text_width
+from planreports.render.paginate import (
+    CellMargins,
+    Page,
+    Pagination,
+    paginate_rows,
+    widen_columns,
+)
 from planreports.template_check import Box, resolve_layouts, slide_regions
 
+FOOTER_INK = "425563"
+LEGEND_SIZES = (9.0, 8.0)
+LEGEND_MARK = "\u25a0"  # a filled square in the status's colour, then its word and meaning
 
-def _cont(title: str, n: int) -> str:
+
+def cont(title: str, n: int) -> str:
     """Titles of a slide and its continuations: unique, and plain about being continued."""
     return title if n == 0 else f"{title} (cont.)" if n == 1 else f"{title} (cont. {n})"
 
@@ -45,18 +65,62 @@ class DeckWriter:
             raise RenderError(report.describe())
         self.layouts = layouts
         self.view, self.config, self.template_dir = view, view.config, template_dir
+        self.pack = pack_of(view)
+        self.font_size = self.pack.font_size  # every table on every slide: one body size
         self.regions = slide_regions(self.prs, layouts.content)
         self._regions = {role: slide_regions(self.prs, getattr(layouts, role))
                          for role in ("title", "content", "text")}
         self.titles: set[str] = set()
+        self.legend = self._legend_entries()
+        self._footer_text, self._legend_size = self._footer_plan()
         slide_ids = self.prs.slides._sldIdLst
         for slide_id in list(slide_ids):  # a trust's sample slides are not part of the pack
             self.prs.part.drop_rel(slide_id.rId)
             slide_ids.remove(slide_id)
 
+    # --- the RAG key, as a legend in the footer of slides that use colour -------------------
+
+    def _legend_entries(self) -> list[tuple[str, str]]:
+        """(colour, "Red: Milestones delayed") for each status the pack's items have."""
+        shown = {i.rag for i in (*self.view.items, *self.view.no_longer_reported)}
+        entries = [(s.colour.lstrip("#"), f"{s.label}: {s.meaning}" if s.meaning else s.label)
+                   for s in self.config.rag if s.key in shown]
+        if None in shown:
+            entries.append((GREY, "No RAG: none given"))
+        return entries
+
+    def _legend_width(self, size: float) -> float:
+        gap = text_width("   ", size)
+        return sum(text_width(f"{LEGEND_MARK} {words}", size) + gap for _, words in self.legend)
+
+    def _footer_plan(self) -> tuple[str, float | None]:
+        """The footer text every slide shows, and the legend's size (None: it does not fit).
+
+        The legend takes the right of the footer band; the footer text the longest wording
+        that fits beside it, the same on every slide.
+        """
+        report, box = self.config.report, self.regions.footer
+        candidates = (
+            f"{self.config.organisation} · {report.title} {report.period} · {self.view.title}",
+            f"{report.title} {report.period} · {self.view.title}",
+            f"{report.period} · {self.view.title}",
+            f"{report.period}",
+        )
+        room = box.width - TEXT_INSETS.left - TEXT_INSETS.right
+
+        def fits(text: str, width: float) -> bool:
+            return text_width(text, 10.0) * (1 / WIDTH_SAFETY) <= width
+
+        for size in LEGEND_SIZES if self.legend else ():
+            left = room - self._legend_width(size) - 12.0
+            text = next((t for t in candidates if fits(t, left)), None)
+            if text is not None:
+                return text, size
+        return next((t for t in candidates if fits(t, room)), candidates[-1]), None
+
     # --- slides ----------------------------------------------------------------------------
 
-    def slide(self, title: str, role: str = "content"):
+    def slide(self, title: str, role: str = "content", legend: bool = False):  # noqa: ANN201
         """A new slide whose title is unique and in the title placeholder, with a footer."""
         unique, n = title, 2
         while unique in self.titles:
@@ -74,51 +138,64 @@ class DeckWriter:
         sizes = (40.0, 36.0, 32.0, 28.0, 24.0) if role == "title" else (28.0, 24.0, 20.0, 18.0)
         size = fit_text_size(unique, regions.title, sizes, bold=True) or sizes[-1]
         write_text(slide.shapes.title.text_frame, unique, size, Style(colour=None, bold=None),
-               font_name=None)
-        self._footer(slide, regions)
+                   font_name=None)
+        self._footer(slide, regions, legend)
         return slide
 
-    def _footer(self, slide, regions) -> None:
-        report = self.config.report
+    def _box(self, slide, box: Box, name: str):  # noqa: ANN001, ANN202
+        shape = slide.shapes.add_textbox(Pt(box.left), Pt(box.top), Pt(box.width),
+                                         Pt(box.height))
+        shape.name = name
+        frame = shape.text_frame
+        frame.auto_size = MSO_AUTO_SIZE.NONE
+        frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+        return frame
+
+    def _footer(self, slide, regions, legend: bool) -> None:  # noqa: ANN001
         number = str(len(self.prs.slides))
-        candidates = (
-            f"{self.config.organisation} · {report.title} {report.period} · {self.view.title}",
-            f"{report.title} {report.period} · {self.view.title}",
-            f"{report.period}",
-        )
-        text = next((t for t in candidates if fit_text_size(t, regions.footer, (10.0,))),
-                    candidates[-1])
         for box, value, align, name in (
-            (regions.footer, text, PP_ALIGN.LEFT, "Footer"),
+            (regions.footer, self._footer_text, PP_ALIGN.LEFT, "Footer"),
             (regions.number, number, PP_ALIGN.RIGHT, "Slide number"),
         ):
-            shape = slide.shapes.add_textbox(Pt(box.left), Pt(box.top), Pt(box.width),
-                                             Pt(box.height))
-            shape.name = name
-            frame = shape.text_frame
-            frame.auto_size = MSO_AUTO_SIZE.NONE
-            frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-            write_text(frame, value, 10.0, Style(colour="425563"), align)
+            write_text(self._box(slide, box, name), value, 10.0, Style(colour=FOOTER_INK), align)
+        if legend and self._legend_size is not None:
+            self._legend(slide, regions.footer, self._legend_size)
+
+    def _legend(self, slide, footer: Box, size: float) -> None:  # noqa: ANN001
+        """The RAG key: each status this pack uses, its colour and what it means."""
+        width = self._legend_width(size) + TEXT_INSETS.left + TEXT_INSETS.right + 4.0
+        box = Box(footer.left + footer.width - width, footer.top, width, footer.height)
+        frame = self._box(slide, box, "RAG key")
+        frame.word_wrap = False
+        para = frame.paragraphs[0]
+        para.alignment = PP_ALIGN.RIGHT
+        for n, (colour, words) in enumerate(self.legend):
+            for text, ink in ((("   " if n else "") + LEGEND_MARK, colour),
+                              (f" {words}", FOOTER_INK)):
+                run = para.add_run()
+                run.text = text
+                run.font.size, run.font.name = Pt(size), "Arial"
+                run.font.color.rgb = RGBColor.from_string(ink)
 
     def text_slides(self, title: str, paragraphs: Sequence[str], box: Box | None = None,
-                    first=None, sizes: Sequence[float] = TEXT_SIZES) -> None:
-        """Paragraphs in a text box, on as many slides as they need (never below 10 pt)."""
+                    first=None, sizes: Sequence[float] = TEXT_SIZES) -> None:  # noqa: ANN001
+        """Paragraphs in a text box, on as many slides as they need (never below body size)."""
         box = box or self.regions.body
         title = title or (first.shapes.title.text if first is not None else "Notes")
         paragraphs = [clean(p) or " " for p in paragraphs] or [" "]
-        text = "\n".join(paragraphs)
-        size = fit_text_size(text, box, sizes, gap=PARAGRAPH_GAP)
+        sizes = [s for s in sizes if s >= self.font_size] or [self.font_size]
+        size = fit_text_size("\n".join(paragraphs), box, sizes, gap=PARAGRAPH_GAP)
         pages = [paragraphs]
         if size is None:
             margins = CellMargins(TEXT_INSETS.left, TEXT_INSETS.right, 0, PARAGRAPH_GAP)
             laid = paginate_rows(
                 [(p,) for p in paragraphs], [box.width * WIDTH_SAFETY],
                 box.height - TEXT_INSETS.top - TEXT_INSETS.bottom,
-                sizes=(10.0,), margins=margins,
+                sizes=(min(sizes),), margins=margins,
             )
-            size, pages = 10.0, [[r.cells[0] for r in page.rows] for page in laid.pages]
+            size, pages = min(sizes), [[r.cells[0] for r in page.rows] for page in laid.pages]
         for n, lines in enumerate(pages):
-            slide = first if (n == 0 and first is not None) else self.slide(_cont(title, n))
+            slide = first if (n == 0 and first is not None) else self.slide(cont(title, n))
             shape = slide.shapes.add_textbox(Pt(box.left), Pt(box.top), Pt(box.width),
                                              Pt(box.height))
             shape.name = "Text"
@@ -128,28 +205,41 @@ class DeckWriter:
                 setattr(frame, f"margin_{side}", Pt(getattr(TEXT_INSETS, side)))
             write_text(frame, "\n".join(lines), size, gap=PARAGRAPH_GAP)
 
-    def table_slides(self, title: str, table: Table, notes_title: str = "") -> int:
-        """The table over as many slides as it needs, header repeated; returns the count."""
-        body = self.regions.body
+    # --- tables ----------------------------------------------------------------------------
+
+    def layout(self, table: Table) -> tuple[list[float], Pagination]:
+        """Column widths (as drawn) and the table's pages at the deck's body size."""
+        body, size = self.regions.body, self.font_size
         bold = table.bold | {c for c in range(len(table.header))
                              if any(style[c].bold for style in table.styles)}
-        # Measured at the largest size, widths scaled for LibreOffice's slightly wider setting.
         widths = widen_columns(
             [[table.header[c], *(r[c] for r in table.rows + table.heads)]
              for c in range(len(table.header))],
-            [body.width * f * WIDTH_SAFETY for f in table.fractions], TABLE_SIZES[0],
-            frozenset(bold),
+            layout_widths([body.width * f for f in table.fractions]), size, frozenset(bold),
+            TABLE_MARGINS,
         )
         widths = [w / WIDTH_SAFETY for w in widths]
+        groups = table.groups if any(g is not None for g in table.groups) else None
         laid = paginate_rows(
-            table.rows, [w * WIDTH_SAFETY for w in widths], body.height,
-            header=table.header, sizes=TABLE_SIZES, heads=table.heads, bold_columns=table.bold,
+            table.rows, layout_widths(widths), body.height, header=table.header, sizes=(size,),
+            heads=table.heads, bold_columns=frozenset(bold), margins=TABLE_MARGINS,
+            groups=groups, blank_line=BLANK_LINE_PT, split_column=table.split_column,
         )
+        return widths, laid
+
+    def table_slides(self, title: str, table: Table, notes_title: str = "",
+                     titles: Callable[[int, Page], str] | None = None,
+                     legend: bool = False) -> int:
+        """The table over as many slides as it needs, header repeated; returns the count.
+
+        `titles(n, page)` names each slide (default: `title`, then "(cont.)" ones).
+        """
+        widths, laid = self.layout(table)
         for n, page in enumerate(laid.pages):
-            name = _cont(title, n)
-            slide = self.slide(name)
-            add_table_page(slide, body, page, laid.font_size, laid.header_height, widths, table,
-                           name)
+            name = titles(n, page) if titles else cont(title, n)
+            slide = self.slide(name, legend=legend)
+            add_table_page(slide, self.regions.body, page, laid.font_size, laid.header_height,
+                           widths, table, slide.shapes.title.text)
             if notes_title:
                 lines = [notes_title]
                 for row in page.rows:
@@ -163,4 +253,3 @@ class DeckWriter:
             self.prs.save(str(target))
         except OSError as exc:
             raise RenderError(f"{target}: cannot be written: {exc}") from exc
-

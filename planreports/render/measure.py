@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -10,9 +11,10 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
-# PowerPoint's "single" spacing for Arial is about 1.2 em (LibreOffice's is a little less), so
-# 1.2 keeps a measured line at least as tall as either renderer draws it.
-LINE_SPACING = 1.2
+# LibreOffice draws a "single" line of Arial (Liberation Sans) 1.112-1.125 em high, measured
+# on its PDFs at 10-14 pt (tests/test_measure_lo.py); 1.15 stays above that with room for
+# PowerPoint, whose line is a little taller, without padding a slide of rows by a line or two.
+LINE_SPACING = 1.15
 # PowerPoint and LibreOffice both treat a vertical tab as a line break inside a paragraph.
 _BREAKS = re.compile(r"\r\n|\r|\n|\v")
 
@@ -101,10 +103,23 @@ def line_count(text: str, width: float, size: float, bold: bool = False) -> int:
 
 
 def text_height(
-    text: str, width: float, size: float, bold: bool = False, spacing: float = LINE_SPACING
+    text: str,
+    width: float,
+    size: float,
+    bold: bool = False,
+    spacing: float = LINE_SPACING,
+    blank: float | None = None,
 ) -> float:
-    """Height in points of `text` wrapped to `width` points at `size` pt (no cell margins)."""
-    return line_count(text, width, size, bold) * size * spacing
+    """Height in points of `text` wrapped to `width` points at `size` pt (no cell margins).
+
+    `blank`: the size an empty paragraph is drawn at (its end-of-paragraph mark's size), when
+    that is not `size`: the deck draws a tracker's blank line between paragraphs as a small gap.
+    """
+    lines = wrap_lines(text, width, size, bold)
+    if blank is None:
+        return len(lines) * size * spacing
+    empty = sum(1 for line in lines if not line)
+    return ((len(lines) - empty) * size + empty * blank) * spacing
 
 
 def fit_size(
@@ -124,3 +139,34 @@ def fit_size(
         if text_height(text, width, size, bold) + gaps <= height:
             return size
     return None
+
+
+def widen_columns(
+    columns: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    size: float,
+    bold_columns: frozenset[int] = frozenset(),
+    margins=None,  # noqa: ANN001 - paginate.CellMargins; PowerPoint's defaults when None
+    cap: float = 0.35,
+) -> list[float]:
+    """`widths`, widened where a column's longest word would not fit on one line.
+
+    A narrow (4:3) template would otherwise wrap "deteriorated" as "deteriorat / ed". The room
+    comes from the columns with most to spare, so the total stays the same; no column claims
+    more than `cap` of the total (a pasted link may still break), and when there is not
+    enough to spare the widths are returned unchanged.
+    """
+    total = sum(widths)
+    pad = (margins.left + margins.right if margins is not None else 14.4) + 1.0
+    need = []
+    for c, texts in enumerate(columns):
+        # Words break only at spaces and line breaks (a no-break space joins, as in measure).
+        words = [w for t in texts for w in re.split(r"[ \n]", t) if w]
+        longest = max((text_width(w, size, c in bold_columns) for w in words), default=0.0)
+        need.append(min(longest + pad, total * cap))
+    deficit = sum(max(n - w, 0.0) for n, w in zip(need, widths, strict=True))
+    spare = [max(w - n, 0.0) for n, w in zip(need, widths, strict=True)]
+    if not deficit or deficit > sum(spare):
+        return list(widths)
+    share = deficit / sum(spare)
+    return [n if n >= w else w - s * share for n, w, s in zip(need, widths, spare, strict=True)]

@@ -6,7 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from planreports.render.measure import LINE_SPACING, text_height, text_width
+from planreports.render.flow import SPLIT_AT_PARAGRAPH, SPLIT_AT_SENTENCE, flow_pages
+from planreports.render.measure import LINE_SPACING, text_height, widen_columns
+
+__all__ = ["CellMargins", "Page", "Pagination", "PlacedRow", "paginate_rows", "row_height",
+           "widen_columns"]
 
 MIN_FONT_PT = 10.0  # accessible board papers: table text is never smaller
 DEFAULT_SIZES: tuple[float, ...] = (12.0, 11.0, 10.0)
@@ -67,10 +71,12 @@ class _Table:
     margins: CellMargins
     bold: frozenset[int]
     spacing: float
+    blank: float | None = None
 
     def cell_height(self, text: str, column: int) -> float:
         inner = self.widths[column] - self.margins.left - self.margins.right
-        lines = text_height(text, inner, self.size, column in self.bold, self.spacing)
+        lines = text_height(text, inner, self.size, column in self.bold, self.spacing,
+                            self.blank)
         return lines + self.margins.top + self.margins.bottom
 
     def row_height(self, cells: Sequence[str]) -> float:
@@ -84,9 +90,12 @@ def row_height(
     margins: CellMargins = CellMargins(),
     bold_columns: frozenset[int] = frozenset(),
     spacing: float = LINE_SPACING,
+    blank_line: float | None = None,
 ) -> float:
-    """Height in points of a table row: its tallest cell, wrapped, plus the cell margins."""
-    return _Table(tuple(widths), size, margins, bold_columns, spacing).row_height(cells)
+    """Height in points of a table row: its tallest cell, wrapped, plus the cell margins.
+    `blank_line`: the size empty paragraphs are drawn at, when not `size`."""
+    return _Table(tuple(widths), size, margins, bold_columns, spacing,
+                  blank_line).row_height(cells)
 
 
 def _cuts(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -225,6 +234,9 @@ def paginate_rows(
     bold_columns: frozenset[int] = frozenset(),
     continued: str = CONTINUED,
     spacing: float = LINE_SPACING,
+    groups: Sequence[object] | None = None,
+    blank_line: float | None = None,
+    split_column: int | None = None,
 ) -> Pagination:
     """Lay `rows` (cell texts, one per column of `widths` points) out over pages.
 
@@ -234,7 +246,17 @@ def paginate_rows(
     the row itself. A row too tall for a page is split, cell by cell, at sentence boundaries
     (then words, then characters for an unbreakable word), each later piece marked with
     `continued`. Of `sizes`, the largest that needs the fewest pages is used: the table only
-    steps down a size to save a slide. No size below MIN_FONT_PT is accepted.
+    steps down a size to save a slide. No size below MIN_FONT_PT is accepted. `blank_line`:
+    the size empty paragraphs are drawn at, when not the table's size.
+
+    With `split_column` (the column of long text, e.g. the progress update), a row may also
+    continue onto the next page at a paragraph break or sentence end where that saves a page
+    (see planreports.render.flow); otherwise rows stay whole unless taller than a page.
+
+    Pages of whole rows are then balanced: the same number of pages, with the rows spread so
+    that no page is left short while the next is full (see `balance`). `groups[i]` names row
+    i's group (a priority): a page break falls between groups where that costs little, and a
+    group's first row is not left alone at the foot of a page.
     """
     if not sizes or min(sizes) < MIN_FONT_PT:
         raise ValueError(f"table font sizes must be at least {MIN_FONT_PT:g} pt, got {sizes}")
@@ -243,8 +265,9 @@ def paginate_rows(
     heads = heads if heads is not None else rows
     best: Pagination | None = None
     for size in sorted(sizes, reverse=True):
-        table = _Table(tuple(widths), size, margins, bold_columns, spacing)
-        bold_header = _Table(table.widths, size, margins, frozenset(range(len(widths))), spacing)
+        table = _Table(tuple(widths), size, margins, bold_columns, spacing, blank_line)
+        bold_header = _Table(table.widths, size, margins, frozenset(range(len(widths))), spacing,
+                             blank_line)
         top = header_height
         if top is None:
             top = bold_header.row_height(header) if header else 0.0
@@ -255,39 +278,100 @@ def paginate_rows(
                     f"{available_height:.1f} pt cannot hold the header and one line of text"
                 )
             continue
-        laid = _paginate_at(rows, heads, table, available_height, top, continued)
+        laid = None
+        if split_column is not None and len(rows) <= FLOW_ROWS:
+            laid = _flowed(rows, heads, table, available_height, top, continued, groups,
+                           split_column)
+        if laid is None:
+            laid = _paginate_at(rows, heads, table, available_height, top, continued)
+            laid = _balanced(laid, rows, heads, table, available_height, groups)
         if best is None or len(laid.pages) < len(best.pages):
             best = laid
     assert best is not None  # every size was tried; the smallest raised if none fitted
     return best
 
 
-def widen_columns(
-    columns: Sequence[Sequence[str]],
-    widths: Sequence[float],
-    size: float,
-    bold_columns: frozenset[int] = frozenset(),
-    margins: CellMargins = CellMargins(),
-    cap: float = 0.35,
-) -> list[float]:
-    """`widths`, widened where a column's longest word would not fit on one line.
+FLOW_ROWS = 3000  # above this, rows split only when taller than a page (the search grows)
+MIN_PIECE = 60  # characters: no piece of a split row is shorter
 
-    A narrow (4:3) template would otherwise wrap "deteriorated" as "deteriorat / ed". The room
-    comes from the columns with most to spare, so the total stays the same; no column claims
-    more than `cap` of the total (a pasted link may still break), and when there is not
-    enough to spare the widths are returned unchanged.
-    """
-    total = sum(widths)
-    pad = margins.left + margins.right + 1.0
-    need = []
-    for c, texts in enumerate(columns):
-        # Words break only at spaces and line breaks (a no-break space joins, as in measure).
-        words = [w for t in texts for w in re.split(r"[ \n]", t) if w]
-        longest = max((text_width(w, size, c in bold_columns) for w in words), default=0.0)
-        need.append(min(longest + pad, total * cap))
-    deficit = sum(max(n - w, 0.0) for n, w in zip(need, widths, strict=True))
-    spare = [max(w - n, 0.0) for n, w in zip(need, widths, strict=True)]
-    if not deficit or deficit > sum(spare):
-        return list(widths)
-    share = deficit / sum(spare)
-    return [n if n >= w else w - s * share for n, w, s in zip(need, widths, spare, strict=True)]
+
+def _text_cuts(text: str) -> list[tuple[int, int, float]]:
+    """(end of the head, start of the tail, cost) at each place `text` may be cut."""
+    out = []
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() < MIN_PIECE or len(text) - m.end() < MIN_PIECE:
+            continue
+        cost = SPLIT_AT_PARAGRAPH if "\n" in m.group() else SPLIT_AT_SENTENCE
+        out.append((m.start(), m.end(), cost))
+    return out
+
+
+def _flowed(rows: Sequence[Sequence[str]], heads: Sequence[Sequence[str]], table: _Table,
+            available: float, top: float, continued: str, groups: Sequence[object] | None,
+            column: int) -> Pagination | None:
+    """The table laid out by `flow_pages`, or None when a piece cannot fit a page."""
+    cuts = [_text_cuts(row[column]) for row in rows]
+    cache: dict[tuple[int, int, int, bool], tuple[tuple[str, ...], float]] = {}
+
+    def piece(r: int, a: int, b: int, at_top: bool) -> tuple[tuple[str, ...], float]:
+        key = (r, a, b, at_top)
+        if key not in cache:
+            text = rows[r][column]
+            begin = cuts[r][a - 1][1] if a else 0
+            end = cuts[r][b - 1][0] if b <= len(cuts[r]) else len(text)
+            part = text[begin:end]
+            if a and continued:
+                part = f"{continued} {part}"
+            cells = list(heads[r] if at_top else rows[r])
+            cells[column] = part
+            cache[key] = (tuple(cells), table.row_height(cells))
+        return cache[key]
+
+    laid = flow_pages([[c for *_, c in row_cuts] for row_cuts in cuts],
+                      lambda r, a, b, at_top: piece(r, a, b, at_top)[1], available - top,
+                      groups)
+    if laid is None:
+        return None
+    pages, parts = [], [0] * len(rows)
+    for page in laid:
+        placed = []
+        for n, p in enumerate(page):
+            cells, height = piece(p.row, p.start, p.end, n == 0)
+            placed.append(PlacedRow(p.row, cells, height, parts[p.row],
+                                    continues=p.end <= len(cuts[p.row])))
+            parts[p.row] += 1
+        pages.append(Page(tuple(placed), top + sum(r.height for r in placed)))
+    return Pagination(tuple(pages), table.size, top)
+
+
+def _balanced(laid: Pagination, rows: Sequence[Sequence[str]], heads: Sequence[Sequence[str]],
+              table: _Table, available: float, groups: Sequence[object] | None) -> Pagination:
+    """The greedy pages, with each run of pages holding only whole rows re-broken by
+    `flow_pages` without cuts (a page with a piece of a split row stays as it was)."""
+    whole = [all(r.part == 0 and not r.continues for r in page.rows) for page in laid.pages]
+    out: list[Page] = []
+    k = 0
+    while k < len(laid.pages):
+        if not whole[k]:
+            out.append(laid.pages[k])
+            k += 1
+            continue
+        run_end = k
+        while run_end < len(laid.pages) and whole[run_end]:
+            run_end += 1
+        indices = [r.source for page in laid.pages[k:run_end] for r in page.rows]
+        run_groups = [groups[i] for i in indices] if groups is not None else None
+
+        def height(r: int, _a: int, _b: int, at_top: bool, indices=indices) -> float:  # noqa: ANN001
+            return table.row_height(heads[indices[r]] if at_top else rows[indices[r]])
+
+        pages = flow_pages([[] for _ in indices], height, available - laid.header_height,
+                           run_groups)
+        assert pages is not None  # every row already fitted a page on its own
+        for page in pages:
+            placed = [PlacedRow(indices[p.row], tuple(heads[indices[p.row]] if n == 0 else
+                                                      rows[indices[p.row]]),
+                                height(p.row, 0, 1, n == 0)) for n, p in enumerate(page)]
+            out.append(Page(tuple(placed), laid.header_height + sum(r.height for r in placed)))
+        k = run_end
+    return Pagination(tuple(out), laid.font_size, laid.header_height)

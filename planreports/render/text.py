@@ -8,6 +8,8 @@ from typing import Any
 import jinja2
 
 from planreports.model import PackView
+from planreports.render.quality import changing_figures, group_findings
+from planreports.render.titles import full_title, own_title
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "init" / "templates"
 
@@ -46,6 +48,7 @@ def summary_context(view: PackView) -> dict[str, Any]:
     for item in reds:  # four Red CIP rows are one Red workstream with four parts
         red_groups[item.workstream] = red_groups.get(item.workstream, 0) + 1
     return {
+        **_key_messages(view),
         "organisation": config.organisation,  # type: ignore[attr-defined]
         "title": config.report.title,  # type: ignore[attr-defined]
         "period": config.report.period,  # type: ignore[attr-defined]
@@ -68,6 +71,46 @@ def summary_context(view: PackView) -> dict[str, Any]:
     }
 
 
+def _day(day) -> str:  # noqa: ANN001
+    return f"{day.day} {day:%b %Y}"
+
+
+def _key_messages(view: PackView) -> dict[str, Any]:
+    """What the summary slide says beyond counts: movement, Reds, overdue, gaps, data quality.
+
+    Items are named as their trackers name them (see render.titles), in plan order.
+    """
+    config: Any = view.config
+    label = {s.key: s.label for s in config.rag}
+    complete = {s.key for s in config.rag if s.complete}
+    worst = config.rag[0].key
+    as_of = config.report.as_of
+    red: dict[str, int] = {}
+    for item in view.items:
+        if item.rag == worst:
+            red[own_title(item)] = red.get(own_title(item), 0) + 1
+    worse = [{"title": full_title(item), "was": label.get(item.previous_rag or "", "no RAG"),
+              "now": label.get(item.rag or "", "no RAG")}
+             for item in view.items if item.trend == "deteriorated"]
+    overdue = [{"title": full_title(item), "due": item.due, "due_text": _day(item.due),
+                "rag": label.get(item.rag or "", "no RAG")}
+               for item in view.items
+               if item.due is not None and item.due < as_of and item.rag not in complete]
+    missing = [f.workstream or f.message for f in view.findings if f.code == "missing-return"]
+    groups = group_findings(view.findings)
+    return {
+        "as_of_text": f"{as_of.day} {as_of:%B %Y}",
+        "red_projects": [{"title": t, "count": n} for t, n in red.items()],
+        "worse": worse,
+        "overdue": overdue,
+        "missing_returns": missing,
+        "findings_total": len(view.findings),
+        "findings_changing": len(changing_figures(view.findings)),
+        "finding_groups": [{"code": g.code, "severity": g.severity, "what": g.what,
+                            "count": len(g.findings)} for g in groups],
+    }
+
+
 def render_text(view: PackView, template_name: str, template_dir: Path | None = None) -> str:
     """Render one named template (e.g. 'headline.txt.j2') with the pack's summary context."""
     env = environment(template_dir)
@@ -80,3 +123,8 @@ def headline(view: PackView, template_dir: Path | None = None) -> str:
 
 def narrative(view: PackView, template_dir: Path | None = None) -> str:
     return render_text(view, "narrative.txt.j2", template_dir)
+
+
+def summary(view: PackView, template_dir: Path | None = None) -> str:
+    """The summary slide's key messages (summary.txt.j2): a line each, "- " for a bullet."""
+    return render_text(view, "summary.txt.j2", template_dir)

@@ -21,6 +21,8 @@ from planreports.errors import RenderError
 from planreports.model import Finding, PackView, PeriodSummary
 from planreports.render.text import headline
 from planreports.render.workbook_exceptions import write_exceptions
+from planreports.render.workbook_matrix import matrix_cells, write_matrix
+from planreports.render.workbook_register import write_register
 from planreports.render.workbook_sheets import (
     BOLD_SCALE,
     FONT,
@@ -32,9 +34,9 @@ from planreports.render.workbook_sheets import (
     text_lines,
     text_on,
     write_data_quality,
-    write_register,
 )
 
+# In tab order; the Matrix only where trackers give directorates (see workbook_matrix).
 SHEETS = ("Dashboard", "Register", "Exceptions", "Data quality", "Matrix", "Sources", "RAG key")
 NO_RAG_COLOUR = "#AEB7BD"
 ROW_PX = 17  # default row height in pixels for 10 pt Arial, used to keep charts apart
@@ -73,12 +75,15 @@ def render_workbook(view: PackView, target: Path, template_dir: Path | None = No
         # The reporting date, not the wall clock: rebuilding a period gives the same bytes.
         "created": dt.datetime.combine(config.report.as_of, dt.time()),
     })
-    sheets = {name: workbook.add_worksheet(name) for name in SHEETS}
+    matrix = matrix_cells(pack)
+    sheets = {name: workbook.add_worksheet(name) for name in SHEETS
+              if name != "Matrix" or matrix is not None}
     # Fill order differs from tab order: the dashboard and the data-quality sheet count the
     # findings that writing the other sheets raises (text cut to Excel's cell limit).
     write_register(pack, sheets["Register"])
     write_exceptions(pack, sheets["Exceptions"])
-    write_matrix(pack, sheets["Matrix"])
+    if matrix is not None:
+        write_matrix(pack, sheets["Matrix"], matrix)
     write_sources(pack, sheets["Sources"])
     write_rag_key(pack, sheets["RAG key"])
     findings = [*view.findings, *pack.findings]
@@ -97,7 +102,12 @@ def write_dashboard(pack: PackWorkbook, ws: Worksheet, headline_text: str,
     s = pack.styles
     config = pack.config
     view = pack.view
-    statuses = list(config.rag)
+    # Only the statuses this period or an earlier one on the chart uses: a Blue column of
+    # dashes (and a Blue legend entry) when nothing is complete is noise.
+    occur = {i.rag for i in view.items} | {k for p in view.history for k, n in p.counts.items()
+                                           if n}
+    # ...but a pack with no items still shows the scale (and a chart needs a series).
+    statuses = [r for r in config.rag if r.key in occur] or list(config.rag)
     no_rag = any(i.rag is None for i in view.items)
     rag_columns: list[str | None] = [r.key for r in statuses] + ([None] if no_rag else [])
     last_col = len(rag_columns) + 1  # priority label, RAG columns, Total
@@ -319,61 +329,6 @@ def _history_table_and_chart(pack: PackWorkbook, ws: Worksheet, top: int,
         "object_position": 1,
         "description": f"Stacked column chart of items by RAG status per period. {words}"[:1500],
     })
-
-
-def rag_counts_text(pack: PackWorkbook, counts: dict[str | None, int]) -> str:
-    """'2 G, 1 A': keys worst first, as the NHS England directorate matrix reads."""
-    parts = [f"{counts[s.key]} {s.key}" for s in pack.config.rag if counts.get(s.key)]
-    if counts.get(None):
-        parts.append(f"{counts[None]} no RAG")
-    return ", ".join(parts) or "–"
-
-
-def write_matrix(pack: PackWorkbook, ws: Worksheet) -> None:
-    """Directorate (or lead) x priority, RAG counts in each cell."""
-    s = pack.styles
-    items = pack.view.items
-    by_directorate = any(i.directorate.strip() for i in items)
-    dimension = "Directorate" if by_directorate else "Lead"
-    # Only priorities this pack reports on: a committee pack's matrix would otherwise be
-    # mostly columns of dashes for other committees' priorities.
-    reported = {i.priority for i in items}
-    priorities: list[str | None] = [p.id for p in pack.config.priorities if p.id in reported]
-    if any(pid not in priorities for pid in reported):
-        priorities.append(None)
-    cells: dict[str, dict[str | None, dict[str | None, int]]] = {}
-    for item in items:
-        name = (item.directorate if by_directorate else item.lead).strip() or "(not given)"
-        per_priority = cells.setdefault(name, {})
-        key = item.priority if item.priority in priorities else None
-        counts = per_priority.setdefault(key, {})
-        counts[item.rag] = counts.get(item.rag, 0) + 1
-    columns = [(dimension, 30.0)] + [(pack.label_of(p), 15.0) for p in priorities]
-    columns.append(("Total", 18.0))
-    pack.header_row(ws, columns)
-    names = sorted(cells, key=lambda n: (n == "(not given)", n.casefold()))
-    for row, name in enumerate(names, start=1):
-        pack.text(ws, row, 0, name, s.text_bold)
-        total: dict[str | None, int] = {}
-        lines = text_lines(name, 30, BOLD_SCALE)
-        for col, pid in enumerate(priorities, start=1):
-            counts = cells[name].get(pid, {})
-            for key, n in counts.items():
-                total[key] = total.get(key, 0) + n
-            value = rag_counts_text(pack, counts)
-            ws.write_string(row, col, value, s.text_centre)
-            lines = max(lines, text_lines(value, 15))
-        value = rag_counts_text(pack, total)
-        ws.write_string(row, len(priorities) + 1, value, s.text_centre)
-        ws.set_row(row, row_height(max(lines, text_lines(value, 18))))
-    key = ", ".join(f"{r.key} = {r.label}" for r in pack.config.rag)
-    note = f"Items by {dimension.lower()} and priority, counted by RAG status ({key})."
-    if not by_directorate:
-        note += " Rows are leads because no tracker gave a directorate."
-    ws.merge_range(len(names) + 2, 0, len(names) + 2, min(len(columns) - 1, 5), note, s.note)
-    ws.set_row(len(names) + 2, 26)
-    ws.freeze_panes(1, 1)
-    set_up_print(ws, pack)
 
 
 SOURCE_COLUMNS = (

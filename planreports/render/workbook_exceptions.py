@@ -7,16 +7,17 @@ from typing import Any
 from xlsxwriter.worksheet import Worksheet
 
 from planreports.model import Finding, Item
-from planreports.render.workbook_sheets import (
-    BOLD_SCALE,
-    SMALL_SCALE,
-    PackWorkbook,
-    as_datetime,
-    cell_order,
-    fitted_width,
-    row_height,
-    set_up_print,
-    text_lines,
+from planreports.render.actions import ACTION_HEADER, action
+from planreports.render.titles import counts_under, own_title
+from planreports.render.workbook_sheets import PackWorkbook, cell_order
+from planreports.render.workbook_table import (
+    Column,
+    extra_columns,
+    finish,
+    measure,
+    measured_sheet,
+    used,
+    write_record,
 )
 
 
@@ -69,51 +70,66 @@ def exception_reasons(pack: PackWorkbook) -> list[tuple[Item | None, Finding | N
     return out
 
 
-EXCEPTION_COLUMNS = (
-    ("Why", 26), ("Priority", 13), ("Workstream", 24), ("Item", 20), ("RAG", 9), ("Lead", 15),
-    ("Due", 11), ("Progress update", 62), ("Source", 17),
-)
+def _item(record: tuple) -> Item | None:
+    return record[0]
+
+
+def _of_item(value):  # noqa: ANN001, ANN202 - a field of the record's item, "" without one
+    return lambda record: value(record[0]) if record[0] is not None else ""
+
+
+def _source(record: tuple) -> str:
+    item, overdue, _ = record
+    if item is not None:
+        return str(item.source)
+    return "!".join(p for p in (overdue.file, overdue.sheet, overdue.cell) if p)
+
+
+def exception_columns(pack: PackWorkbook, records: list[tuple]) -> list[Column]:
+    items = [r[0] for r in records if r[0] is not None]
+
+    def priority(record: tuple) -> str:
+        item, overdue, _ = record
+        return pack.label_of(item.priority if item is not None else overdue.priority)
+
+    def workstream(record: tuple) -> str:
+        item, overdue, _ = record
+        return item.workstream if item is not None else overdue.workstream or ""
+
+    return [
+        Column("Why", lambda r: r[2], "bold", 26, 26, True),
+        Column("Priority", priority, "text", 13, 13, True),
+        Column("Workstream", workstream, "text", 14, 24, True, _item),
+        Column("Project as the tracker names it",
+               _of_item(lambda i: own_title(i) if counts_under(i) else ""), "text", 14, 24,
+               item=_item),
+        Column("Item", _of_item(lambda i: i.item), "text", 6, 20, item=_item),
+        # A finding alone does not say the RAG: blank, not "No RAG".
+        Column("RAG", lambda r: r[0].rag if r[0] is not None else "", "rag", 9, 9, True),
+        Column("Lead", _of_item(lambda i: i.lead), "text", 8, 15, item=_item),
+        Column("Due", lambda r: r[0].due if r[0] is not None else None, "date", 11, 11),
+        # What is being done, as the deck shows it; the whole update is in the Register.
+        Column("Action or latest position", _of_item(action), "text", 30, 50, True, _item),
+        *[c for c in extra_columns(items, _item) if not ACTION_HEADER.search(c.title)],
+        Column("Source", _source, "small", 17, 17, True),
+    ]
 
 
 def write_exceptions(pack: PackWorkbook, ws: Worksheet) -> None:
     """Exceptions, each with the reason it is one; the RAG of a no-longer-reported item is
     last period's."""
     s = pack.styles
-    rows = exception_reasons(pack)
-    columns = list(EXCEPTION_COLUMNS)
-    sub_items = [item.item for item, _, _ in rows if item is not None]
-    columns[3] = ("Item", fitted_width(sub_items, 6, EXCEPTION_COLUMNS[3][1]))
-    pack.header_row(ws, columns)
-    widths = [w for _, w in columns]
-    for row, (item, overdue, why) in enumerate(rows, start=1):
-        if item is not None:
-            values = (why, pack.label_of(item.priority), item.workstream, item.item, "",
-                      item.lead, "", item.update, str(item.source))
-        else:
-            assert overdue is not None
-            source = "!".join(p for p in (overdue.file, overdue.sheet, overdue.cell) if p)
-            values = (why, pack.label_of(overdue.priority), overdue.workstream or "", "", "",
-                      "", "", "", source)
-        for col, value in enumerate(values):
-            if col == 4 and item is None:
-                ws.write_blank(row, col, None, s.text)  # a finding alone does not say the RAG
-            elif col == 4:
-                ws.write_string(row, col, pack.rag_label.get(item.rag, "No RAG"), s.rag[item.rag])
-            elif col == 6:
-                if item is not None and item.due is not None:
-                    ws.write_datetime(row, col, as_datetime(item.due), s.date)
-                else:
-                    ws.write_blank(row, col, None, s.date)
-            else:
-                fmt = s.text_small if col == 8 else s.text_bold if col == 0 else s.text
-                pack.text(ws, row, col, value, fmt, item, EXCEPTION_COLUMNS[col][0])
-        scales = {0: BOLD_SCALE, 8: SMALL_SCALE}
-        lines = max(text_lines(v, widths[c], scales.get(c, 1.0)) for c, v in enumerate(values))
-        ws.set_row(row, row_height(lines))
-    if not rows:
-        ws.merge_range(1, 0, 1, len(EXCEPTION_COLUMNS) - 1,
+    records = exception_reasons(pack)
+    chosen = used(exception_columns(pack, records), records)
+    pack.header_row(ws, [(column.title, width) for column, width in chosen])
+    measured = measured_sheet(records)
+    heights = []
+    for row, record in enumerate(records, start=1):
+        write_record(pack, ws, row, chosen, record)
+        heights.append(measure(pack, chosen, record, measured))
+        ws.set_row(row, heights[-1])
+    if not records:
+        ws.merge_range(1, 0, 1, len(chosen) - 1,
                        f"No exceptions: no {pack.worst.label}, deteriorated, overdue or "
                        "no-longer-reported items.", s.note)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(rows), 1), len(EXCEPTION_COLUMNS) - 1)
-    set_up_print(ws, pack)
+    finish(pack, ws, chosen, heights)

@@ -18,6 +18,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from planreports.findings import finding
 from planreports.model import SEVERITY_ORDER, Finding, Item, PackView
+from planreports.render.workbook_layout import page_breaks, print_scale
+from planreports.render.workbook_layout import row_height as measured_height
 
 FONT = "Arial"  # LibreOffice renders it with metric-compatible Liberation Sans: same wrapping
 NHS_BLUE = "#005EB8"
@@ -274,8 +276,13 @@ class PackWorkbook:
         return [(pid, items) for pid, items in groups.items() if items]
 
 
-def set_up_print(ws: Worksheet, pack: PackWorkbook, repeat: int | None = 0) -> None:
-    """A4 landscape, one page wide, header row on every page, who/when in header and footer."""
+def set_up_print(ws: Worksheet, pack: PackWorkbook, repeat: int | None = 0,
+                 scale: int | None = None, breaks: Sequence[int] = ()) -> None:
+    """A4 landscape, one page wide, header row on every page, who/when in header and footer.
+
+    With `scale`, the sheet prints at that percentage with `breaks` (rows that start a page;
+    see workbook_layout), since Excel ignores manual breaks on a sheet set to fit its width.
+    """
     config = pack.config
 
     def part(text: str) -> str:
@@ -287,7 +294,12 @@ def set_up_print(ws: Worksheet, pack: PackWorkbook, repeat: int | None = 0) -> N
     title = f"{config.report.title}: {pack.view.title}"
     ws.set_landscape()
     ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    if scale is None:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(scale)
+        if breaks:
+            ws.set_h_pagebreaks(list(breaks))
     ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.65)
     ws.set_header(f"&L&8{part(config.organisation)}&C&8&B{part(title)}"
                   f"&R&8{part(config.report.period)}", {"margin": 0.3})
@@ -296,78 +308,10 @@ def set_up_print(ws: Worksheet, pack: PackWorkbook, repeat: int | None = 0) -> N
         ws.repeat_rows(repeat)
 
 
-REGISTER_COLUMNS = (  # (title, narrowest, widest): short columns shrink to their content
-    ("Priority", 13, 13), ("Workstream", 14, 24), ("Item", 6, 22), ("RAG", 9, 9),
-    ("Trend", 7, 12.5), ("Lead", 8, 16), ("Committee", 11, 13), ("Due", 11, 11),
-    ("Milestone", 10, 17), ("Progress update", 58, 58), ("Source", 17, 17),
-)
-
-
 def fitted_width(values: Sequence[str], narrowest: float, widest: float) -> float:
     """A column as wide as its longest text needs, within bounds (xlsxwriter cannot autofit)."""
     longest = max((len(v) for v in values), default=0)
     return max(narrowest, min(widest, longest / CHARS_PER_WIDTH_UNIT + 2))
-
-
-def write_register(pack: PackWorkbook, ws: Worksheet) -> None:
-    """Every item, grouped under a merged heading row per priority, outlined to collapse."""
-    s = pack.styles
-    items_all = pack.view.items
-    by_column = {
-        1: [i.workstream for i in items_all], 2: [i.item for i in items_all],
-        4: [TREND_TEXT.get(i.trend or "", "") for i in items_all],
-        5: [i.lead for i in items_all], 6: [i.committee for i in items_all],
-        8: [i.milestone for i in items_all],
-    }
-    columns = [
-        (title, fitted_width(by_column[c], lo, hi) if c in by_column else hi)
-        for c, (title, lo, hi) in enumerate(REGISTER_COLUMNS)
-    ]
-    scales = {1: BOLD_SCALE, 10: SMALL_SCALE}
-    wrapped = [(c, w, scales.get(c, 1.0)) for c, (_, w) in enumerate(columns)
-               if c not in (3, 4, 7)]
-    pack.header_row(ws, columns)
-    ws.outline_settings(True, False, True, False)  # heading rows sit above their items
-    last = len(REGISTER_COLUMNS) - 1
-    row = 1
-    text, rag_fmt, trend_bad = pack.text, s.rag, s.trend_bad
-    for pid, items in pack.grouped_items():
-        label = pack.label_of(pid)
-        priority = pack.config.priority(pid)
-        heading = f"{pid}  {priority.title}" if priority else f"{UNKNOWN_PRIORITY} (not in config)"
-        ws.merge_range(row, 0, row, last, "", s.group)
-        text(ws, row, 0, heading, s.group)
-        ws.set_row(row, 20)
-        row += 1
-        for item in items:
-            values = (label, item.workstream, item.item, "", "", item.lead, item.committee, "",
-                      item.milestone, item.update, str(item.source))
-            lines = 1
-            for col, width, scale in wrapped:
-                value = values[col]
-                if len(value) > 8:
-                    lines = max(lines, text_lines(value, width, scale))
-            text(ws, row, 0, label, s.text)
-            text(ws, row, 1, item.workstream, s.text_bold, item, "Workstream")
-            text(ws, row, 2, item.item, s.text, item, "Item")
-            ws.write_string(row, 3, pack.rag_label.get(item.rag, "No RAG"), rag_fmt.get(
-                item.rag, rag_fmt[None]))
-            trend = TREND_TEXT.get(item.trend or "", "")
-            text(ws, row, 4, trend, trend_bad if item.trend == "deteriorated" else s.text_centre)
-            text(ws, row, 5, item.lead, s.text, item, "Lead")
-            text(ws, row, 6, item.committee, s.text, item, "Committee")
-            if item.due is not None:
-                ws.write_datetime(row, 7, as_datetime(item.due), s.date)
-            else:
-                ws.write_blank(row, 7, None, s.date)
-            text(ws, row, 8, item.milestone, s.text, item, "Milestone")
-            text(ws, row, 9, item.update, s.text, item, "Progress update")
-            ws.write_string(row, 10, values[10], s.text_small)
-            ws.set_row(row, row_height(lines), None, {"level": 1})
-            row += 1
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(row - 1, 1), last)
-    set_up_print(ws, pack)
 
 
 def as_datetime(day: dt.date) -> dt.datetime:
@@ -394,6 +338,7 @@ def write_data_quality(pack: PackWorkbook, ws: Worksheet, findings: Sequence[Fin
     pack.header_row(ws, QUALITY_COLUMNS)
     widths = [w for _, w in QUALITY_COLUMNS]
     ordered = sorted_findings(findings)
+    heights = []
     for row, f in enumerate(ordered, start=1):
         priority = pack.label_of(f.priority) if f.priority else ""
         values = (f.code, f.severity, f.message, f.file or "", f.sheet or "", f.cell or "",
@@ -404,10 +349,12 @@ def write_data_quality(pack: PackWorkbook, ws: Worksheet, findings: Sequence[Fin
             else:
                 pack.text(ws, row, col, value, s.text_centre if col == 5 else s.text,
                           None, QUALITY_COLUMNS[col][0])
-        lines = max(text_lines(v, widths[c]) for c, v in enumerate(values))
-        ws.set_row(row, row_height(lines))
+        heights.append(measured_height([(v, widths[c], c == 1, 10.0)
+                                        for c, v in enumerate(values)]))
+        ws.set_row(row, heights[-1])
     if not ordered:
         ws.merge_range(1, 0, 1, len(QUALITY_COLUMNS) - 1, "No data-quality findings.", s.note)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(ordered), 1), len(QUALITY_COLUMNS) - 1)
-    set_up_print(ws, pack)
+    scale = print_scale(widths)
+    set_up_print(ws, pack, scale=scale, breaks=page_breaks(heights, 30.0, scale))
