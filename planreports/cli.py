@@ -134,7 +134,7 @@ def _print_counts(run: api.Run) -> None:
     for status in run.config.rag:
         table.add_column(status.label, justify="right")
     table.add_column("no RAG", justify="right")
-    for pid, by_rag in run.counts().items():
+    for pid, by_rag in run.counts.items():
         label = run.config.priority(pid).label if run.config.priority(pid) else pid
         table.add_row(
             f"{pid} {label}", *(str(by_rag.get(k, 0)) for k in keys), str(by_rag.get("none", 0))

@@ -179,6 +179,9 @@ class Config(_Model):
     def path(self) -> Path:
         return self._path
 
+    def __repr__(self) -> str:
+        return f"<Config {self.organisation}, {self.report.period}, {self._path.name}>"
+
     @property
     def base_dir(self) -> Path:
         return self._path.parent
