@@ -16,7 +16,7 @@ from planreports.config_errors import (
     line_index,
     model_errors,
 )
-from planreports.errors import ConfigError
+from planreports.errors import ConfigError, UsageError
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -30,10 +30,42 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+PERIOD_CHARS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /_.()&,'-]*$")
+YEAR = re.compile(r"\d\d")
+
+
+def period_problem(label: str) -> str | None:
+    """Why `label` cannot name a period, or None when it can.
+
+    A period label is the history's key and, slugified, the output folder's name: it must name
+    its year (so 'Q3' of one year never replaces another's), and be plain words (so
+    '../../etc' is never a folder path).
+    """
+    text = label.strip()
+    example = "expected a label such as 'FY18 Q2', '2019/20 Q3' or 'September 2017'"
+    if not text:
+        return f"empty: {example}"
+    if len(text) > 60:
+        return f"{len(text)} characters; at most 60: {example}"
+    if not PERIOD_CHARS.match(text) or ".." in text:
+        return f"{text!r} is not a period label: {example} (letters, digits, spaces, / and -)"
+    if not YEAR.search(text):
+        return f"{text!r} names no year: {example}"
+    return None
+
+
 class Report(_Model):
     title: str
     period: str
     as_of: dt.date
+
+    @field_validator("period")
+    @classmethod
+    def _period_label(cls, value: str) -> str:
+        problem = period_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -236,6 +268,8 @@ class Config(_Model):
         out: str | Path | None = None,
     ) -> Config:
         """The same config with command-line overrides applied (paths made absolute)."""
+        if period is not None and (problem := period_problem(period)):
+            raise UsageError(f"--period: {problem}")
         report = self.report.model_copy(
             update={k: v for k, v in (("period", period), ("as_of", as_of)) if v is not None}
         )
