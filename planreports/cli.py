@@ -83,8 +83,8 @@ history_app = typer.Typer(
 )
 app.add_typer(history_app, name="history")
 # Piped output (a log, CI) gets room for messages instead of a squeezed 80-column table.
-out = Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS")
-              else 160)
+out = Console(highlight=False, soft_wrap=True,
+              width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ConfigOpt = Annotated[
@@ -437,7 +437,7 @@ def history_remove(
         return
     if not yes:
         err.print(f"Remove {match.period} (as of {match.as_of}, {plural(match.items, 'item')}) "
-                  "from the history? [y/N] ", end="")
+                  "from the history? [y/N] ", end="", markup=False)
         answer = sys.stdin.readline()
         if not answer:  # end of input: no one to ask (a script, CI)
             err.print()
