@@ -15,6 +15,7 @@ from planreports.config_errors import (
     format_path,
     line_index,
     model_errors,
+    yaml_problem,
 )
 from planreports.errors import ConfigError, UsageError
 
@@ -369,11 +370,12 @@ def load_config(path: str | Path) -> Config:
     try:
         root = yaml.compose(text, Loader=UniqueKeyLoader)
         raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+    except yaml.constructor.ConstructorError as exc:  # a key given twice
+        mark = exc.problem_mark
         line = f" line {mark.line + 1}" if mark else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(f"{name}{line}: YAML syntax error: {problem}") from None
+        raise ConfigError(f"{name}{line}: YAML syntax error: {exc.problem}") from None
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError(yaml_problem(exc, text, name)) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{name}: YAML syntax error: {exc}") from None
     if not isinstance(raw, dict):
