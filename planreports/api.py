@@ -18,6 +18,7 @@ from planreports.run import PackResult, Run
 
 if TYPE_CHECKING:
     from planreports.history import Period
+    from planreports.returns import Returns
     from planreports.watch import Watched
 
 Progress = Callable[[str, str], None]  # (stage, detail)
@@ -245,11 +246,13 @@ def templates(
     by: str = "lead",
     period: str | None = None,
     as_of: dt.date | None = None,
-) -> list[Path]:
+) -> Returns:
     """Write one pre-filled return workbook per lead (or directorate) for the report period.
 
-    'Last' on each return is the latest period recorded before this one, so the templates
-    for a period can be written before or after that period is built.
+    Each return holds the rows its lead's workstreams were returned in last period (their
+    items, named leads, RAG and update), from the latest other period recorded at or before
+    the reporting date, so the templates for a period can be written before or after that
+    period is built, and `--period` alone (the config's date kept) finds the period before.
     """
     from planreports import history
     from planreports.returns import write_returns
@@ -258,12 +261,17 @@ def templates(
         raise UsageError(f"--by must be 'lead' or 'directorate', not {by!r}")
     config = _load(config_path, period=period, as_of=as_of)
     last: list[Item] = []
-    db_file = config.history_url.removeprefix("sqlite:///")
-    if not config.history_url.startswith("sqlite:///") or Path(db_file).exists():
-        engine = history.engine_for(config.history_url)
-        last = history.latest_snapshot(engine, config.report.period, config.report.as_of)
-        engine.dispose()
-    return write_returns(config, last, by=by)
+    last_period = None
+    engine = _history_engine(config, create=False)
+    if engine is not None:
+        try:
+            previous = history.load_previous(
+                engine, config.report.period, config.report.as_of, inclusive=True)
+        finally:
+            engine.dispose()
+        if previous is not None:
+            last, last_period = list(previous.items.values()), previous.period
+    return write_returns(config, last, by=by, last_period=last_period)
 
 
 def watch(

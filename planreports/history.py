@@ -209,8 +209,11 @@ def periods_in(conn: sa.Connection) -> list[Period]:
     return out
 
 
-def load_previous(engine: sa.Engine, period: str, as_of: dt.date) -> Previous | None:
-    """The snapshot with the latest as_of before this period's.
+def load_previous(
+    engine: sa.Engine, period: str, as_of: dt.date, *, inclusive: bool = False
+) -> Previous | None:
+    """The snapshot with the latest as_of before this period's (or on it, when `inclusive`:
+    another period of the same reporting date, e.g. the one a return template follows).
 
     Also where a run first meets the history, so a label that another period already has
     under another spelling is refused here, before anything is written."""
@@ -218,7 +221,8 @@ def load_previous(engine: sa.Engine, period: str, as_of: dt.date) -> Previous | 
         check_label(conn, period)
         row = conn.execute(
             sa.select(snapshots.c.period, snapshots.c.as_of)
-            .where(snapshots.c.as_of < as_of, snapshots.c.period != period)
+            .where(snapshots.c.as_of <= as_of if inclusive else snapshots.c.as_of < as_of,
+                   snapshots.c.period != period)
             .order_by(snapshots.c.as_of.desc())
             .limit(1)
         ).first()
