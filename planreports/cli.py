@@ -301,7 +301,9 @@ def templates(
         _warn(note)
     if _state["quiet"]:
         return
-    out.print(f"Wrote {plural(len(written), 'return template')}:")
+    last = getattr(written, "last_period", None)
+    showing = f", showing {last}'s returns" if last else ""
+    out.print(f"Wrote {plural(len(written), 'return template')}{showing}:")
     for path in written:
         out.print(f"  {path}")
 

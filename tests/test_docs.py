@@ -30,3 +30,13 @@ def test_readme_findings_table_is_the_catalogue() -> None:
     assert [(code, sev, when) for code, sev, when in rows] == [
         (c.code, c.severity, c.when) for c in CATALOGUE.values()
     ]
+
+
+def test_every_group_command_has_help_and_is_in_the_readme() -> None:
+    runner = CliRunner()
+    for group in app.registered_groups:
+        for command in group.typer_instance.registered_commands:
+            words = [group.name, command.name or command.callback.__name__]
+            result = runner.invoke(app, [*words, "--help"])
+            assert result.exit_code == 0, words
+            assert f"planreports {' '.join(words)}" in README, words
