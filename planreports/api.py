@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from planreports.config import Config, load_config
 from planreports.errors import InputError, PlanreportsError, RenderError, UsageError
@@ -18,7 +19,21 @@ from planreports.outputs import OutputSet, build_lock, recover
 from planreports.packs import order_items, sort_findings, view_for
 from planreports.run import PackResult, Run
 
+if TYPE_CHECKING:
+    from planreports.history import Period
+    from planreports.returns import Returns
+    from planreports.watch import Watched
+
 Progress = Callable[[str, str], None]  # (stage, detail)
+
+
+class Located(NamedTuple):
+    """Where a build reads and writes: said before it starts, and the reading's total."""
+
+    config: Config
+    inputs: Path
+    out_dir: Path  # outputs/<period-slug>
+    trackers: int
 
 
 def _load(
@@ -282,11 +297,13 @@ def templates(
     by: str = "lead",
     period: str | None = None,
     as_of: dt.date | None = None,
-) -> list[Path]:
+) -> Returns:
     """Write one pre-filled return workbook per lead (or directorate) for the report period.
 
-    'Last' on each return is the latest period recorded before this one, so the templates
-    for a period can be written before or after that period is built.
+    Each return holds the rows its lead's workstreams were returned in last period (their
+    items, named leads, RAG and update), from the latest other period recorded at or before
+    the reporting date, so the templates for a period can be written before or after that
+    period is built, and `--period` alone (the config's date kept) finds the period before.
     """
     from planreports import history
     from planreports.returns import write_returns
@@ -295,12 +312,17 @@ def templates(
         raise UsageError(f"--by must be 'lead' or 'directorate', not {by!r}")
     config = _load(config_path, period=period, as_of=as_of)
     last: list[Item] = []
-    db_file = config.history_url.removeprefix("sqlite:///")
-    if not config.history_url.startswith("sqlite:///") or Path(db_file).exists():
-        engine = history.engine_for(config.history_url)
-        last = history.latest_snapshot(engine, config.report.period, config.report.as_of)
-        engine.dispose()
-    return write_returns(config, last, by=by)
+    last_period = None
+    engine = _history_engine(config, create=False)
+    if engine is not None:
+        try:
+            previous = history.load_previous(
+                engine, config.report.period, config.report.as_of, inclusive=True)
+        finally:
+            engine.dispose()
+        if previous is not None:
+            last, last_period = list(previous.items.values()), previous.period
+    return write_returns(config, last, by=by, last_period=last_period)
 
 
 def watch(
@@ -309,45 +331,72 @@ def watch(
     *,
     settle_seconds: float = 2.0,
     stop: Callable[[], bool] = lambda: False,
+    on_start: Callable[[Watched], None] | None = None,
+    on_change: Callable[[list[str]], None] | None = None,
 ) -> None:
-    """Rebuild whenever a tracker lands in (or changes in) the inputs folder.
+    """Build when the outputs are out of date, then once per real change to the trackers.
 
-    Waits until the folder has been quiet for `settle_seconds`, since Excel and file copies
-    write in several steps; Office lock files and temporary files never trigger a build.
+    Waits until the inputs folder has been quiet for `settle_seconds`, since Excel and file
+    copies write in several steps, then builds only if a tracker's content (or config.yaml)
+    differs from what the last build read: see `planreports.watch`.
     """
-    import threading
-    import time
+    from planreports.watch import watch as watch_folder
 
-    from watchdog.events import FileSystemEvent, FileSystemEventHandler
-    from watchdog.observers import Observer
+    watch_folder(
+        config_path, lambda: build(config_path), on_build,  # type: ignore[arg-type]
+        settle=settle_seconds, stop=stop, on_start=on_start, on_change=on_change,
+    )
 
-    from planreports.errors import PlanreportsError
-    from planreports.read.files import EXTENSIONS
+
+def locate(
+    config_path: str | Path,
+    *,
+    inputs: Path | None = None,
+    out: Path | None = None,
+    period: str | None = None,
+) -> Located:
+    """Where a build reads and writes, and how many trackers it will read (for progress)."""
+    from planreports.read.files import list_inputs
+
+    config = _load(config_path, inputs=inputs, out=out, period=period)
+    folder = config.inputs_dir
+    if not folder.is_dir():
+        raise InputError(f"the inputs folder {folder} does not exist")
+    return Located(config, folder, config.outputs_dir / config.period_slug,
+                   len(list_inputs(folder).files))
+
+
+def _history_engine(config: Config, *, create: bool):  # noqa: ANN202 - sqlalchemy Engine
+    from planreports import history
+
+    db_file = config.history_url.removeprefix("sqlite:///")
+    if not create and config.history_url.startswith("sqlite:///") and not Path(db_file).exists():
+        return None
+    return history.engine_for(config.history_url)
+
+
+def history_periods(config_path: str | Path) -> list[Period]:
+    """Every period in the history database, oldest first (none when there is no history)."""
+    from planreports import history
+
+    engine = _history_engine(load_config(config_path), create=False)
+    if engine is None:
+        return []
+    try:
+        return history.periods(engine)
+    finally:
+        engine.dispose()
+
+
+def history_remove(config_path: str | Path, period: str) -> Period:
+    """Remove one period (its label or folder name) from the history; what was removed."""
+    from planreports import history
 
     config = load_config(config_path)
-    folder = config.inputs_dir
-    changed = threading.Event()
-    last_event = [0.0]
-
-    class Handler(FileSystemEventHandler):
-        def on_any_event(self, event: FileSystemEvent) -> None:
-            name = Path(str(event.dest_path or event.src_path)).name
-            if name.startswith(("~$", ".", "~")) or Path(name).suffix.lower() not in EXTENSIONS:
-                return
-            last_event[0] = time.monotonic()
-            changed.set()
-
-    observer = Observer()
-    observer.schedule(Handler(), str(folder), recursive=True)
-    observer.start()
+    engine = _history_engine(config, create=False)
+    if engine is None:
+        raise UsageError(f"no history yet ({config.outputs.history}): nothing to remove")
     try:
-        while not stop():
-            if changed.wait(0.2) and time.monotonic() - last_event[0] >= settle_seconds:
-                changed.clear()
-                try:
-                    on_build(build(config_path), None)
-                except PlanreportsError as exc:
-                    on_build(None, exc)
+        return history.remove(engine, period)
     finally:
-        observer.stop()
-        observer.join(5)
+        engine.dispose()

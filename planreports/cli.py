@@ -1,48 +1,115 @@
-"""The command line: typer commands that parse options, call the library, print with rich."""
+"""The command line: typer commands that parse options, call the library, print with rich.
+
+Every error, ours or a usage error from the option parser, is printed in one style
+("error: ..." on stderr, one line per fault, an indented excerpt where one helps) by
+`PlanreportsGroup.main`, with the exit code the README gives: 0 done; 1 error findings under
+--strict, an output not written, an email refused or blocked; 2 bad usage or bad config.
+`--debug`, `--quiet` and `-q` may stand anywhere on the line.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import json
+import os
 import signal
 import sys
-from collections import Counter
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
-from planreports import api
-from planreports.errors import PlanreportsError
-from planreports.model import SEVERITY_ORDER
+from planreports import __version__, api
+from planreports.console import ReadProgress, plural, print_findings, tally
+from planreports.errors import PlanreportsError, UsageError
+
+GLOBAL_FLAGS = ("--debug", "--quiet", "-q")
+_state = {"debug": False, "quiet": False}
+
+
+try:  # the option parser's own usage errors: click's, which typer vendors since 0.2x
+    from typer._click.exceptions import ClickException
+    ParserAbort: type[BaseException] = typer.Abort
+except ImportError:  # pragma: no cover - an older typer over click itself
+    from click.exceptions import Abort as ParserAbort  # type: ignore[no-redef]
+    from click.exceptions import ClickException  # type: ignore[no-redef]
+
+
+class PlanreportsGroup(TyperGroup):
+    """The `planreports` group: global flags anywhere on the line, and one error style."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        head = args[:end]
+        flags = [a for a in head if a in GLOBAL_FLAGS]
+        rest = [a for a in head if a not in GLOBAL_FLAGS]
+        return super().parse_args(ctx, [*flags, *rest, *args[end:]])
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args=args, prog_name=prog_name or "planreports",
+                                standalone_mode=False, **extra)
+        except ClickException as exc:
+            message = exc.format_message()  # type: ignore[attr-defined]
+            _error(message)
+            context = getattr(exc, "ctx", None)
+            if context is not None and context.command_path:
+                err.print(f"       (see `{context.command_path} --help`)")
+            code = exc.exit_code  # type: ignore[attr-defined]
+        except (ParserAbort, typer.Abort):
+            code = 1
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
 
 app = typer.Typer(
+    cls=PlanreportsGroup,
     help="NHS business-plan trackers in; Excel summary, PowerPoint board packs and email out.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+history_app = typer.Typer(
+    help="The periods in the history database: list them, remove one.", no_args_is_help=True,
+)
+app.add_typer(history_app, name="history")
 # Piped output (a log, CI) gets room for messages instead of a squeezed 80-column table.
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+out = Console(highlight=False, soft_wrap=True,
+              width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-_debug = False
 
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", help="The working folder's config.yaml.")
 ]
-SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+AllOpt = Annotated[bool, typer.Option("--all", help="Print every finding, however many.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"planreports {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print only errors and warnings.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
-    global _debug
-    _debug = debug
+    _state.update(debug=debug, quiet=quiet)
     # A service manager's stop (or `kill`) unwinds like Ctrl-C: read workers are stopped and
     # half-written outputs dropped by the same `finally` blocks, instead of dying mid-way.
     signal.signal(signal.SIGTERM, _terminated)
@@ -52,31 +119,41 @@ def _terminated(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _error(message: str) -> None:
+    """'error: ...' per line; lines that start with a space (an excerpt) are printed as they are."""
+    for line in str(message).splitlines():
+        if line.startswith(" "):
+            err.print(escape(line))
+        else:
+            err.print(f"[bold red]error:[/] {escape(line)}")
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(message)}")
+
+
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The one place a PlanreportsError becomes a one-line message and an exit code."""
+    """The one place a PlanreportsError becomes a message and an exit code."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except PlanreportsError as exc:
-            if _debug:
-                raise
-            for line in str(exc).splitlines():
-                err.print(f"[bold red]error:[/] {line}", markup=True, highlight=False)
+            if _state["debug"]:
+                err.print(traceback.format_exc(), markup=False)
+            _error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("interrupted; outputs already written are complete, others untouched")
             raise typer.Exit(130) from None
-        except (typer.Exit, typer.Abort, typer.BadParameter):
+        except (typer.Exit, typer.Abort, ParserAbort, ClickException):
             raise
         except Exception as exc:  # a fault in planreports itself: one line, details on --debug
-            if _debug:
-                raise
-            err.print(
-                f"[bold red]error:[/] internal error: {type(exc).__name__}: {exc} (a fault in "
-                "planreports, not in your files; run with --debug and report it)"
-            )
+            if _state["debug"]:
+                err.print(traceback.format_exc(), markup=False)
+            _error(f"internal error: {type(exc).__name__}: {exc} (a fault in planreports, not "
+                   "in your files; run with --debug and report it)")
             raise typer.Exit(1) from None
 
     return wrapper
@@ -88,70 +165,44 @@ def _parse_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}") from None
-
-
-def _progress() -> tuple[api.Progress | None, Callable[[], None]]:
-    """A live status line on a terminal; nothing when output is piped."""
-    if not err.is_terminal:
-        def waiting(stage: str, detail: str) -> None:
-            if stage == "wait":  # a build held up by another says so, even in a log
-                err.print(f"{detail}")
-
-        return waiting, lambda: None
-    status = err.status("reading trackers")
-    status.start()
-    done = Counter()
-
-    def report(stage: str, detail: str) -> None:
-        done[stage] += 1
-        verb = {"read": "read", "render": "writing"}.get(stage, stage)
-        status.update(f"{verb} {done[stage]}: {detail}")
-
-    return report, status.stop
-
-
-def _print_findings(run: api.Run) -> None:
-    """Findings grouped by file (plan-level ones last), worst first, then counts by code."""
-    if not run.findings:
-        out.print("No findings.")
-        return
-    groups: dict[str, list] = {}
-    for f in run.findings:
-        groups.setdefault(f.file or "", []).append(f)
-    order = sorted(groups, key=lambda name: (name == "", name.lower()))
-    for name in order:
-        table = Table(
-            title=name or "The plan (config.yaml)", title_justify="left", show_lines=False,
-            expand=False, title_style="bold",
-        )
-        for column, width in (("severity", 8), ("code", 20), ("where", 14), ("message", None)):
-            table.add_column(column, overflow="fold", min_width=width)
-        for f in sorted(groups[name], key=lambda f: (SEVERITY_ORDER[f.severity], f.code)):
-            place = "!".join(x for x in (f.sheet, f.cell) if x) or "-"
-            table.add_row(
-                f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.code, place, f.message
-            )
-        out.print(table)
-    counts = Counter((SEVERITY_ORDER[f.severity], f.severity, f.code) for f in run.findings)
-    out.print(f"{len(run.findings)} findings:")
-    for (_, severity, code), n in sorted(counts.items()):
-        out.print(f"  {n:>4}  [{SEVERITY_STYLE[severity]}]{severity:<8}[/] {code}")
+        raise typer.BadParameter(
+            f"expected a date as YYYY-MM-DD, got {value!r}", param_hint="--as-of") from None
 
 
 def _print_counts(run: api.Run) -> None:
+    if _state["quiet"]:
+        return
     table = Table(title=f"{run.config.report.title} {run.config.report.period}: RAG by priority")
     table.add_column("priority")
     keys = [s.key for s in run.config.rag]
     for status in run.config.rag:
         table.add_column(status.label, justify="right")
     table.add_column("no RAG", justify="right")
-    for pid, by_rag in run.counts().items():
+    for pid, by_rag in run.counts.items():
         label = run.config.priority(pid).label if run.config.priority(pid) else pid
         table.add_row(
             f"{pid} {label}", *(str(by_rag.get(k, 0)) for k in keys), str(by_rag.get("none", 0))
         )
     out.print(table)
+
+
+def _summary(run: api.Run, *, wrote: bool = True) -> str:
+    """'FY18 Q2: 38 items from 6 trackers, 9 findings (no errors); wrote 7 files to DIR'."""
+    errors = len(run.errors)
+    text = (f"{run.config.report.period}: {plural(len(run.items), 'item')} from "
+            f"{plural(len(run.inputs), 'tracker')}, {plural(len(run.findings), 'finding')} "
+            f"({plural(errors, 'error') if errors else 'no errors'})")
+    if wrote and run.out_dir is not None:
+        # run.json is written too: the count is of every file a build writes.
+        text += f"; wrote {plural(len(run.outputs) + 1, 'file')} to {run.out_dir}"
+    return text
+
+
+def _read(config: Path, inputs: Path | None, call: Callable[[Any], api.Run],
+          out_dir: Path | None = None, period: str | None = None) -> api.Run:
+    total = api.locate(config, inputs=inputs, out=out_dir, period=period).trackers
+    with ReadProgress(err, total, enabled=not _state["quiet"]) as report:
+        return call(report)
 
 
 @app.command()
@@ -164,29 +215,29 @@ def build(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reporting date YYYY-MM-DD.")] = None,
     pack: Annotated[str | None, typer.Option(help="Build only this pack.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any finding is an error.")] = False,
+    every: AllOpt = False,
 ) -> None:
     """Read the trackers, reconcile them and write the packs, workbooks and run.json."""
-    report, stop = _progress()
-    try:
-        run = api.build(
-            config, inputs=inputs, out=out_dir, period=period, as_of=_parse_date(as_of),
-            pack=pack, progress=report,
-        )
-    finally:
-        stop()
+    date = _parse_date(as_of)
+    run = _read(config, inputs, lambda report: api.build(
+        config, inputs=inputs, out=out_dir, period=period, as_of=date, pack=pack,
+        progress=report), out_dir, period)
     for warning in run.config.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
-    _print_findings(run)
+        _warn(warning)
+    print_findings(out, run.findings, every=every, quiet=_state["quiet"],
+                   full_list=f"{run.out_dir}/run.json and each pack's workbook")
     _print_counts(run)
     for note in run.notes:
-        err.print(f"[yellow]warning:[/] {note}")
-    # run.json is written too, and listed: the count says every file the list names.
-    out.print(f"Wrote {len(run.outputs) + 1} files to {run.out_dir}:")
-    for o in run.outputs:
-        out.print(f"  {o.path}")
-    out.print("  run.json")
+        _warn(note)
+    if not _state["quiet"]:
+        out.print(_summary(run, wrote=False) + ".")
+        # run.json is written too, and listed: the count says every file the list names.
+        out.print(f"Wrote {plural(len(run.outputs) + 1, 'file')} to {run.out_dir}:")
+        for o in run.outputs:
+            out.print(f"  {o.path}")
+        out.print("  run.json")
     if strict and run.errors:
-        err.print(f"{len(run.errors)} error findings (--strict): exit 1")
+        _error(f"{plural(len(run.errors), 'error finding')} (--strict): exit 1")
         raise typer.Exit(1)
 
 
@@ -197,20 +248,20 @@ def check(
     inputs: Annotated[Path | None, typer.Option(help="Read trackers from here instead.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     strict: Annotated[bool, typer.Option(help="Exit 1 when any finding is an error.")] = False,
+    every: AllOpt = False,
 ) -> None:
     """Read and reconcile the trackers and print the findings; write nothing."""
     if fmt not in {"table", "json"}:
         raise typer.BadParameter("expected 'table' or 'json'", param_hint="--format")
-    report, stop = _progress() if fmt == "table" else (None, lambda: None)
-    try:
-        run = api.check(config, inputs=inputs, progress=report)
-    finally:
-        stop()
     if fmt == "json":
+        run = api.check(config, inputs=inputs)
         manifest = run.manifest()
         sys.stdout.write(json.dumps(manifest["findings"], indent=2, ensure_ascii=False) + "\n")
     else:
-        _print_findings(run)
+        run = _read(config, inputs, lambda report: api.check(
+            config, inputs=inputs, progress=report))
+        print_findings(out, run.findings, every=every, quiet=_state["quiet"],
+                       full_list="`planreports check --format json` and a build's run.json")
         _print_counts(run)
     if strict and run.errors:
         raise typer.Exit(1)
@@ -251,7 +302,14 @@ def templates(
 ) -> None:
     """Write a pre-filled return workbook per lead, to send out for the next period."""
     written = api.templates(config, by=by, period=period, as_of=_parse_date(as_of))
-    out.print(f"Wrote {len(written)} return templates:")
+    note = getattr(written, "note", "")
+    if note:
+        _warn(note)
+    if _state["quiet"]:
+        return
+    last = getattr(written, "last_period", None)
+    showing = f", showing {last}'s returns" if last else ""
+    out.print(f"Wrote {plural(len(written), 'return template')}{showing}:")
     for path in written:
         out.print(f"  {path}")
 
@@ -260,7 +318,8 @@ def templates(
 @handles_errors
 def send(
     config: ConfigOpt = Path("config.yaml"),
-    dry_run: Annotated[bool, typer.Option(help="Write .eml files instead of sending.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        help="Write .eml files instead of sending (needs no email: section).")] = False,
     retry_unknown: Annotated[
         bool, typer.Option(help="Resend messages whose delivery is unknown after a crash.")
     ] = False,
@@ -270,59 +329,138 @@ def send(
     from planreports.deliver import send_packs
 
     report = send_packs(load_config(config), dry_run=dry_run, retry_unknown=retry_unknown)
-    _print_delivery(report)
+    _print_delivery(report, nothing="No email: section entries to send.")
 
 
 @app.command()
 @handles_errors
 def chase(
     config: ConfigOpt = Path("config.yaml"),
-    dry_run: Annotated[bool, typer.Option(help="Write .eml files instead of sending.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        help="Write .eml files instead of sending (needs no leads.yaml).")] = False,
     again: Annotated[bool, typer.Option(help="Chase leads already chased this period.")] = False,
 ) -> None:
     """Email each lead whose return is missing their pre-filled return template."""
     from planreports.config import load_config
     from planreports.deliver import chase_returns
 
-    report = chase_returns(load_config(config), dry_run=dry_run, again=again)
-    _print_delivery(report)
+    cfg = load_config(config)
+    report = chase_returns(cfg, dry_run=dry_run, again=again)
+    _print_delivery(report, nothing=(
+        f"Nothing to chase for {cfg.report.period}: every workstream has a return and no "
+        "update is stale."))
 
 
-def _print_delivery(report: Any) -> None:
-    table = Table(title="Email")
-    for column in ("message", "recipient", "state", "detail"):
-        table.add_column(column, overflow="fold")
-    for line in report.lines:
-        table.add_row(
-            getattr(line, "subject", "") or getattr(line, "pack", ""),
-            getattr(line, "recipient", ""),
-            getattr(line, "state", ""),
-            getattr(line, "reason", "") or str(getattr(line, "eml_path", "") or ""),
-        )
-    out.print(table)
-    if getattr(report, "blocked", False) or getattr(report, "failed", False):
+def _print_delivery(report: Any, *, nothing: str) -> None:
+    problem = bool(report.blocked or report.failed)
+    if not report.lines:
+        if not _state["quiet"]:
+            out.print(nothing)
+        return
+    notes = sorted({line.reason for line in report.lines
+                    if line.state == "dry-run" and line.reason})
+    for note in notes:
+        _warn(note)
+    if not _state["quiet"] or problem:
+        table = Table(title="Email (dry run: written as .eml, nothing sent)" if report.dry_run
+                      else "Email")
+        for column in ("message", "recipient", "state", "detail"):
+            table.add_column(column, overflow="fold")
+        for line in report.lines:
+            detail = line.reason if line.state != "dry-run" else ""
+            table.add_row(line.subject or line.pack, line.recipient, line.state,
+                          detail or str(line.eml_path or ""))
+        out.print(table)
+    if problem:
         raise typer.Exit(1)
 
 
 @app.command()
 @handles_errors
-def watch(config: ConfigOpt = Path("config.yaml")) -> None:
-    """Rebuild the packs whenever a tracker lands in the inputs folder (Ctrl+C to stop)."""
-    out.print("Watching for trackers; Ctrl+C to stop.")
+def watch(
+    config: ConfigOpt = Path("config.yaml"),
+    settle: Annotated[float, typer.Option(
+        help="Seconds the inputs folder must be quiet before a rebuild.")] = 2.0,
+) -> None:
+    """Rebuild the packs whenever a tracker lands in (or changes in) the inputs folder."""
+    from planreports.watch import Watched, clock
+
+    def started(where: Watched) -> None:
+        out.print(f"Watching {where.inputs} ({plural(where.trackers, 'tracker')}) and "
+                  f"{where.config.name}; writing to {where.outputs}.")
+        if where.up_to_date:
+            out.print("The outputs are up to date with these trackers.")
+        out.print("Ctrl+C to stop.")
+
+    def changed(what: list[str]) -> None:
+        out.print(f"{clock()} {'; '.join(what)}")
 
     def built(run: api.Run | None, error: Exception | None) -> None:
         if error is not None:
-            err.print(f"[bold red]error:[/] {error}")
+            _error(str(error))
+            err.print(f"{clock()} not built; watching for the next change")
             return
         assert run is not None
-        errors = len(run.errors)
-        out.print(
-            f"{dt.datetime.now():%H:%M:%S} built {len(run.outputs)} files from "
-            f"{len(run.inputs)} trackers: {len(run.items)} items, {errors} errors"
-        )
+        print_findings(out, run.findings, quiet=True)
+        for note in run.notes:
+            _warn(note)
+        out.print(f"{clock()} built {_summary(run)}")
 
-    api.watch(config, built)
+    try:
+        api.watch(config, built, settle_seconds=settle, on_start=started, on_change=changed)
+    except KeyboardInterrupt:
+        out.print("Stopped watching.")
+
+
+@history_app.command("list")
+@handles_errors
+def history_list(config: ConfigOpt = Path("config.yaml")) -> None:
+    """List the periods in the history database, oldest first."""
+    periods = api.history_periods(config)
+    if not periods:
+        out.print("The history is empty: `planreports build` records each period.")
+        return
+    table = Table(title="History")
+    for column in ("period", "as of", "built", "items", "findings", "folder"):
+        table.add_column(column, justify="right" if column in {"items", "findings"} else "left")
+    for p in periods:
+        table.add_row(p.period, p.as_of.isoformat(), f"{p.built_at:%Y-%m-%d %H:%M}",
+                      str(p.items), str(p.findings), f"outputs/{p.slug}")
+    out.print(table)
+
+
+@history_app.command("remove")
+@handles_errors
+def history_remove(
+    period: Annotated[str, typer.Argument(help="The period's label (or its folder name).")],
+    config: ConfigOpt = Path("config.yaml"),
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
+) -> None:
+    """Remove one period from the history (its outputs folder is left as it is)."""
+    periods = {p.period: p for p in api.history_periods(config)}
+    match = periods.get(period) or next(
+        (p for p in periods.values() if p.slug == period.lower()), None)
+    if match is None:
+        api.history_remove(config, period)  # raises, naming the periods there are
+        return
+    if not yes:
+        err.print(f"Remove {match.period} (as of {match.as_of}, {plural(match.items, 'item')}) "
+                  "from the history? [y/N] ", end="", markup=False)
+        answer = sys.stdin.readline()
+        if not answer:  # end of input: no one to ask (a script, CI)
+            err.print()
+            raise UsageError("no answer (nothing to ask at): nothing removed; give --yes to "
+                             "remove without asking")
+        if answer.strip().lower() not in {"y", "yes"}:
+            out.print("Nothing removed.")
+            return
+    removed = api.history_remove(config, match.period)
+    out.print(f"Removed {removed.period} from the history; outputs/{removed.slug}/ is left "
+              "as it is.")
 
 
 def run() -> None:  # pragma: no cover - console entry point
     app()
+
+
+__all__ = ["app", "run", "tally"]

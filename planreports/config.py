@@ -15,8 +15,9 @@ from planreports.config_errors import (
     format_path,
     line_index,
     model_errors,
+    yaml_problem,
 )
-from planreports.errors import ConfigError
+from planreports.errors import ConfigError, UsageError
 
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -30,10 +31,42 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+PERIOD_CHARS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /_.()&,'-]*$")
+YEAR = re.compile(r"\d\d")
+
+
+def period_problem(label: str) -> str | None:
+    """Why `label` cannot name a period, or None when it can.
+
+    A period label is the history's key and, slugified, the output folder's name: it must name
+    its year (so 'Q3' of one year never replaces another's), and be plain words (so
+    '../../etc' is never a folder path).
+    """
+    text = label.strip()
+    example = "expected a label such as 'FY18 Q2', '2019/20 Q3' or 'September 2017'"
+    if not text:
+        return f"empty: {example}"
+    if len(text) > 60:
+        return f"{len(text)} characters; at most 60: {example}"
+    if not PERIOD_CHARS.match(text) or ".." in text:
+        return f"{text!r} is not a period label: {example} (letters, digits, spaces, / and -)"
+    if not YEAR.search(text):
+        return f"{text!r} names no year: {example}"
+    return None
+
+
 class Report(_Model):
     title: str
     period: str
     as_of: dt.date
+
+    @field_validator("period")
+    @classmethod
+    def _period_label(cls, value: str) -> str:
+        problem = period_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -219,6 +252,9 @@ class Config(_Model):
     def path(self) -> Path:
         return self._path
 
+    def __repr__(self) -> str:
+        return f"<Config {self.organisation}, {self.report.period}, {self._path.name}>"
+
     @property
     def base_dir(self) -> Path:
         return self._path.parent
@@ -273,6 +309,8 @@ class Config(_Model):
         out: str | Path | None = None,
     ) -> Config:
         """The same config with command-line overrides applied (paths made absolute)."""
+        if period is not None and (problem := period_problem(period)):
+            raise UsageError(f"--period: {problem}")
         report = self.report.model_copy(
             update={k: v for k, v in (("period", period), ("as_of", as_of)) if v is not None}
         )
@@ -372,11 +410,12 @@ def load_config(path: str | Path) -> Config:
     try:
         root = yaml.compose(text, Loader=UniqueKeyLoader)
         raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+    except yaml.constructor.ConstructorError as exc:  # a key given twice
+        mark = exc.problem_mark
         line = f" line {mark.line + 1}" if mark else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(f"{name}{line}: YAML syntax error: {problem}") from None
+        raise ConfigError(f"{name}{line}: YAML syntax error: {exc.problem}") from None
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError(yaml_problem(exc, text, name)) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{name}: YAML syntax error: {exc}") from None
     if not isinstance(raw, dict):

@@ -147,3 +147,85 @@ def model_errors(exc: ValidationError, root: type[BaseModel]) -> list[tuple[tupl
                 )
         problems.append((loc, text))
     return problems
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _above(lines: list[str], index: int) -> int | None:
+    """The index of the nearest line above `index` that holds YAML (not blank, not a comment)."""
+    for i in range(index - 1, -1, -1):
+        stripped = lines[i].strip()
+        if stripped and not stripped.startswith("#"):
+            return i
+    return None
+
+
+def excerpt(lines: list[str], index: int, column: int, *, before: int | None = None) -> str:
+    """The line at fault (and the one it is read against) numbered, with a caret under the
+    column. Tabs show as '→' so that the caret stays under the character it means."""
+    shown = [i for i in (before, index) if i is not None and 0 <= i < len(lines)]
+    width = len(str(max(shown) + 1)) if shown else 1
+    out = []
+    for i in sorted(set(shown)):
+        out.append(f"  {i + 1:>{width}} | {lines[i].replace(chr(9), '→')}")
+    if 0 <= index < len(lines):
+        out.append(f"  {'':>{width}} | {' ' * column}^")
+    return "\n".join(out)
+
+
+def yaml_problem(exc: yaml.MarkedYAMLError, text: str, name: str) -> str:
+    """A YAML syntax error in the words of someone who edits config.yaml in Notepad: what is
+    wrong at which line, how to put it right, and the lines with a caret under the place."""
+    lines = text.splitlines()
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return f"{name}: YAML syntax error: {exc.problem or exc.context or exc}"
+    index, column = mark.line, mark.column
+    problem = str(exc.problem or "")
+    context = str(exc.context or "")
+    if index >= len(lines) and exc.context_mark is not None:
+        index, column = exc.context_mark.line, exc.context_mark.column
+    line = lines[index] if index < len(lines) else ""
+    above = _above(lines, index)
+    before = above
+    if "'\\t'" in problem or (line[column:column + 1] == "\t"):
+        what = ("a tab indents this line; YAML allows only spaces for indentation: replace the "
+                "tab with spaces")
+    elif "expected <block end>" in problem:
+        mine = _indent(line)
+        theirs = _indent(lines[above]) if above is not None else 0
+        what = (f"this line is indented {mine} spaces, the line above it {theirs}: indent it "
+                "with spaces as the other keys of its block (a list entry's keys line up after "
+                "its '- ')")
+    elif "mapping values are not allowed" in problem:
+        first = line.find(": ")
+        if first != -1 and first < column - 1 and _indent(line) < first:
+            what = (f"a second ':' on this line: text holding ': ' must be in quotes, e.g. "
+                    f"{line[:first + 1].strip()} \"{line[first + 2:].strip()}\"")
+        elif above is not None and ":" not in lines[above]:
+            index, column, before = above, _indent(lines[above]), _above(lines, above)
+            what = (f"this line has no ':' ({lines[above].strip()!r}): expected 'key: value'")
+        else:
+            what = ("this line is indented more than the line above it, so it reads as part of "
+                    "that line's value: indent it as the line above, with spaces")
+    elif "could not find expected ':'" in problem:
+        what = "a line with no ':' where 'key: value' was expected"
+    elif "quoted scalar" in context:
+        ctx = exc.context_mark
+        index, column = (ctx.line, ctx.column) if ctx else (index, column)
+        before = None
+        what = "a quote opened here is never closed: end the text with the same quote"
+    elif "flow sequence" in context or "flow mapping" in context:
+        ctx = exc.context_mark
+        opener = "[" if "sequence" in context else "{"
+        closer = "]" if opener == "[" else "}"
+        until = f" before line {index + 1}" if ctx and ctx.line != index else ""
+        if ctx:
+            index, column, before = ctx.line, ctx.column, None
+        what = (f"the {opener} opened here is not closed with {closer}{until} (or a ',' is "
+                "missing between its entries)")
+    else:
+        what = f"YAML syntax error: {problem or context}"
+    return f"{name} line {index + 1}: {what}\n{excerpt(lines, index, column, before=before)}"

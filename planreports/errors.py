@@ -22,7 +22,12 @@ class UsageError(PlanreportsError):
 
 
 class InputError(PlanreportsError):
-    """The inputs folder itself cannot be used (a bad tracker is a finding, not this)."""
+    """The inputs folder itself cannot be used (a bad tracker is a finding, not this).
+
+    Bad usage or config (a folder that is not there), so exit code 2 as the README says.
+    """
+
+    exit_code = 2
 
 
 class RenderError(PlanreportsError):

@@ -149,3 +149,23 @@ def where(file: str | None, sheet: str | None = None, cell: str | None = None) -
     if cell:
         parts.append(f"cell {cell}")
     return ", ".join(parts)
+
+
+def local_message(f: Finding) -> str:
+    """The message without the place its own file, sheet and cell fields already give.
+
+    Messages name their place so that they read whole in run.json or an email; printed beside
+    the file, sheet and cell, that place is said twice. A message naming another cell than
+    the finding's keeps it ("cell B7: ...").
+    """
+    message = f.message
+    if not f.file:
+        return message
+    sheet_prefix = where(f.file, f.sheet) if f.sheet else None
+    for prefix in filter(None, (where(f.file, f.sheet, f.cell) if f.cell else None,
+                                sheet_prefix, where(f.file))):
+        if message.startswith(prefix + ": "):
+            return message[len(prefix) + 2:]
+        if sheet_prefix and prefix == sheet_prefix and message.startswith(prefix + ", cell "):
+            return message[len(prefix) + 2:]
+    return message

@@ -11,19 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from planreports.config import Config
-from planreports.errors import PlanreportsError
+from planreports.config import Config, slugify
+from planreports.errors import ConfigError, PlanreportsError, UsageError
 from planreports.identifiers import IdentifierScanner
 from planreports.model import Finding, Item, PeriodSummary, Source
 from planreports.trends import Previous, apply_trends, match_keys
 
 __all__ = [
-    "Previous", "apply_trends", "engine_for", "latest_snapshot", "load_previous", "match_keys",
-    "record", "record_in", "summaries",
+    "Period", "Previous", "apply_trends", "check_label", "engine_for", "latest_snapshot",
+    "load_previous", "match_keys", "periods", "record", "record_in", "remove", "summaries",
 ]
 
 SCHEMA_VERSION = 1
@@ -139,12 +140,100 @@ def _masked(text: str) -> str:
     return _MASK.mask(text).text
 
 
-def load_previous(engine: sa.Engine, period: str, as_of: dt.date) -> Previous | None:
-    """The snapshot with the latest as_of before this period's."""
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One period in the history: its label, reporting date, when it was built, and sizes."""
+
+    period: str
+    as_of: dt.date
+    built_at: dt.datetime
+    items: int
+    findings: int
+
+    @property
+    def slug(self) -> str:
+        """The output folder the period was built into (outputs/<slug>/)."""
+        return slugify(self.period)
+
+
+def periods(engine: sa.Engine) -> list[Period]:
+    """Every period recorded, oldest reporting date first."""
     with engine.connect() as conn:
+        return periods_in(conn)
+
+
+def _find(conn: sa.Connection, label: str) -> str | None:
+    """The recorded period named `label` exactly, else the one whose folder name it is."""
+    names = list(conn.execute(sa.select(snapshots.c.period)).scalars())
+    if label in names:
+        return label
+    return next((n for n in names if slugify(n) == slugify(label)), None)
+
+
+def check_label(conn: sa.Connection, period: str) -> None:
+    """Refuse a label that is another recorded period's but for case or punctuation.
+
+    'FY18 Q2', 'fy18 q2' and 'FY18-Q2' write one output folder (fy18-q2): as three periods they
+    would overwrite each other's packs while the history kept three snapshots for trends.
+    """
+    slug = slugify(period)
+    for other in conn.execute(sa.select(snapshots.c.period)).scalars():
+        if other != period and slugify(other) == slug:
+            raise ConfigError(
+                f"period {period!r} is period {other!r} of the history under another spelling "
+                f"(both write outputs/{slug}/): use {other!r}, or remove it first with "
+                f"`planreports history remove '{other}'`"
+            )
+
+
+def remove(engine: sa.Engine, label: str) -> Period:
+    """Delete one period's snapshot (items and findings); what was removed.
+
+    `label` is the period as recorded or its folder name (fy18-q2). The output folder and
+    the send log are left as they are: they record what was written and sent.
+    """
+    with engine.begin() as conn:
+        period = _find(conn, label)
+        if period is None:
+            known = ", ".join(repr(p) for p in conn.execute(
+                sa.select(snapshots.c.period).order_by(snapshots.c.as_of)).scalars())
+            raise UsageError(
+                f"no period {label!r} in the history"
+                + (f" (it holds {known})" if known else " (it is empty)")
+            )
+        found = next(p for p in periods_in(conn) if p.period == period)
+        for table in (snapshot_items, snapshot_findings):
+            conn.execute(table.delete().where(table.c.period == period))
+        conn.execute(snapshots.delete().where(snapshots.c.period == period))
+    return found
+
+
+def periods_in(conn: sa.Connection) -> list[Period]:
+    """`periods` on an open connection (inside the caller's transaction)."""
+    out = []
+    for row in conn.execute(sa.select(snapshots).order_by(snapshots.c.as_of)):
+        n_items = conn.execute(sa.select(sa.func.count()).where(
+            snapshot_items.c.period == row.period)).scalar() or 0
+        n_findings = conn.execute(sa.select(sa.func.count()).where(
+            snapshot_findings.c.period == row.period)).scalar() or 0
+        out.append(Period(row.period, row.as_of, row.built_at, n_items, n_findings))
+    return out
+
+
+def load_previous(
+    engine: sa.Engine, period: str, as_of: dt.date, *, inclusive: bool = False
+) -> Previous | None:
+    """The snapshot with the latest as_of before this period's (or on it, when `inclusive`:
+    another period of the same reporting date, e.g. the one a return template follows).
+
+    Also where a run first meets the history, so a label that another period already has
+    under another spelling is refused here, before anything is written."""
+    with engine.connect() as conn:
+        check_label(conn, period)
         row = conn.execute(
             sa.select(snapshots.c.period, snapshots.c.as_of)
-            .where(snapshots.c.as_of < as_of, snapshots.c.period != period)
+            .where(snapshots.c.as_of <= as_of if inclusive else snapshots.c.as_of < as_of,
+                   snapshots.c.period != period)
             .order_by(snapshots.c.as_of.desc())
             .limit(1)
         ).first()
@@ -221,6 +310,7 @@ def record_in(
 
     Pass the run's config so configured workstreams are keyed by their stable id."""
     keys = match_keys(items, config)
+    check_label(conn, period)
     for table in (snapshot_items, snapshot_findings):
         conn.execute(table.delete().where(table.c.period == period))
     conn.execute(snapshots.delete().where(snapshots.c.period == period))

@@ -11,6 +11,23 @@ from typing import Literal, NamedTuple
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
 
+
+def short(text: object, limit: int = 40) -> str:
+    """`text` quoted and cut to `limit` characters with an ellipsis, for one-line reprs."""
+    value = " ".join(str(text).split())
+    return repr(value if len(value) <= limit else value[: limit - 1] + "\u2026")
+
+
+class Counts(dict):
+    """RAG counts (priority -> RAG key -> items): a plain dict, read as an attribute.
+
+    Also callable, returning itself, because `counts` was once a method: `run.counts()` written
+    against that keeps working.
+    """
+
+    def __call__(self) -> Counts:
+        return self
+
 # The canonical tracker fields, in the order a reader expects them.
 FIELDS: tuple[str, ...] = (
     "priority",
@@ -100,6 +117,9 @@ class InputFile:
     reason: str = ""  # in plain words, for the PMO: why it was not read
     detail: str = ""  # the reader library's own words, for a developer (never the message)
 
+    def __repr__(self) -> str:
+        return f"<InputFile {short(self.path, 60)} {self.status}, {len(self.sheets)} sheets>"
+
 
 @dataclass(frozen=True, slots=True)
 class Item:
@@ -125,6 +145,10 @@ class Item:
     # `workstream` replaces with the configured title it counts under; "" when none was given.
     project: str = ""
 
+    def __repr__(self) -> str:
+        what = short(self.workstream) + (f" / {short(self.item, 24)}" if self.item else "")
+        return f"<Item {self.priority or '?'} {what} {self.rag or '-'} at {_place(self.source)}>"
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -139,6 +163,16 @@ class Finding:
     priority: str | None = None
     workstream: str | None = None
 
+    def __repr__(self) -> str:
+        place = _place(Source(self.file or "", self.sheet or "", self.cell or ""))
+        return f"<Finding {self.severity} {self.code} at {place}: {short(self.message, 60)}>"
+
+
+def _place(source: Source) -> str:
+    """file!sheet!cell with a long file name cut, for reprs."""
+    file = source.file if len(source.file) <= 40 else source.file[:39] + "\u2026"
+    return "!".join(p for p in (file, source.sheet[:24], source.cell) if p) or "(the plan)"
+
 
 @dataclass(frozen=True, slots=True)
 class Output:
@@ -149,6 +183,9 @@ class Output:
     path: str
     sha256: str
     note: str = ""  # e.g. "saved beside: target was locked"
+
+    def __repr__(self) -> str:
+        return f"<Output {self.pack} {self.kind} {short(self.path, 60)}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +217,15 @@ class PackView:
     def has_patient_identifier(self) -> bool:
         return any(f.code == "patient-identifier" for f in self.findings)
 
-    def counts(self) -> dict[str | None, dict[str | None, int]]:
+    @property
+    def counts(self) -> Counts:
         """priority id -> rag key -> items (None keys for unknown priority / no RAG)."""
-        out: dict[str | None, dict[str | None, int]] = {}
+        out = Counts()
         for item in self.items:
             by_rag = out.setdefault(item.priority, {})
             by_rag[item.rag] = by_rag.get(item.rag, 0) + 1
         return out
+
+    def __repr__(self) -> str:
+        return (f"<PackView {self.name}: {len(self.items)} items, "
+                f"{len(self.findings)} findings>")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from planreports import __version__
 from planreports.config import Config
-from planreports.model import Finding, InputFile, Item, Output, PackView
+from planreports.model import Counts, Finding, InputFile, Item, Output, PackView
 
 if TYPE_CHECKING:  # the reconcile package pulls in the readers; not needed to load a Run
     from planreports.reconcile.accounting import SheetAccount
@@ -27,6 +27,12 @@ class PackResult:
             if f.code == "patient-identifier"
         ]
         return f"patient-identifier in {', '.join(cells)}" if cells else ""
+
+    def __repr__(self) -> str:
+        view = self.view
+        blocked = ", not emailable" if self.blocked_reason else ""
+        return (f"<Pack {view.name}: {len(view.items)} items, "
+                f"{len(view.findings)} findings{blocked}>")
 
 
 @dataclass(frozen=True)
@@ -50,14 +56,27 @@ class Run:
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
 
-    def counts(self) -> dict[str, dict[str, int]]:
+    @property
+    def counts(self) -> Counts:
         """priority id -> RAG key -> items; 'unknown' priority and 'none' RAG where so."""
-        out: dict[str, dict[str, int]] = {p.id: {} for p in self.config.priorities}
+        out = Counts({p.id: {} for p in self.config.priorities})
         for item in self.items:
             by_rag = out.setdefault(item.priority or "unknown", {})
             key = item.rag or "none"
             by_rag[key] = by_rag.get(key, 0) + 1
         return out
+
+    def __repr__(self) -> str:
+        kind = "" if self.out_dir is not None else " (check)"
+        errors = len(self.errors)
+        wrote = f", {len(self.outputs)} files written" if self.out_dir is not None else ""
+        return (
+            f"<Run {self.config.report.period}{kind}: {len(self.items)} items from "
+            f"{len(self.inputs)} trackers, {len(self.findings)} findings "
+            f"({errors} error{'s' if errors != 1 else ''}){wrote}>"
+        )
+
+    __str__ = __repr__
 
     def manifest(self) -> dict:
         """run.json: the contract's keys, then additions (packs, accounting)."""
@@ -121,7 +140,7 @@ class Run:
                 }
                 for it in self.items
             ],
-            "counts": self.counts(),
+            "counts": dict(self.counts),
             "findings": [
                 {
                     "code": f.code,

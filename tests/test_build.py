@@ -138,7 +138,7 @@ def test_cli_build_exit_codes_and_strict(sample_folder: Path) -> None:
     )
     done = subprocess.run([*cmd, "--strict"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "error findings (--strict)" in done.stderr
+    assert "error finding (--strict)" in done.stderr
     done = subprocess.run([*cmd, "--pack", "nope"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "no pack named 'nope'" in done.stderr

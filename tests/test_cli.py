@@ -51,7 +51,7 @@ def test_template_check_on_the_shipped_template(sample_folder: Path) -> None:
 def test_missing_inputs_folder_is_a_clear_error(sample_folder: Path) -> None:
     done = _cli("build", "-c", str(sample_folder / "config.yaml"), "--inputs",
                 str(sample_folder / "nope"))
-    assert done.returncode == 1
+    assert done.returncode == 2  # bad usage, as the README says
     expected = f"error: the inputs folder {sample_folder / 'nope'} does not exist"
     assert done.stderr.strip() == expected
 

@@ -35,7 +35,10 @@ CASES = [
     (
         "yaml-syntax",
         ("  title: Business Plan", "  title: [Business Plan"),
-        ["bad.yaml line 7: YAML syntax error: expected ',' or ']', but got ':'"],
+        ["bad.yaml line 6: the [ opened here is not closed with ] before line 7 (or a ',' is "
+         "missing between its entries)",
+         "  6 |   title: [Business Plan",
+         "    |          ^"],
     ),
     (
         "missing-key",

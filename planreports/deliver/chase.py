@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from planreports.deliver.inputs import (
     address_book,
     email_section,
     lead_key,
+    leads_file,
     load_run,
     parse_address,
+    with_preview_email,
 )
 from planreports.deliver.message import (
     MIME_TYPES,
@@ -33,6 +36,7 @@ from planreports.deliver.message import (
 from planreports.deliver.report import Delivery, DeliveryReport
 from planreports.deliver.scan import ScanRefused, identifiers_in
 from planreports.deliver.sending import deliver_messages
+from planreports.errors import ConfigError
 from planreports.identifiers import scanner_for
 
 CHASE_CODES = ("missing-return", "stale-update")
@@ -48,16 +52,41 @@ def chase_returns(
     """Email each lead whose returns are missing or stale, once per period unless `again`.
 
     `addresses` maps lead title -> email; without it they come from leads.yaml beside
-    config.yaml.
+    config.yaml. A dry run needs neither leads.yaml nor an `email:` section: without them the
+    previews go to placeholder addresses, and say so. A real chase without leads.yaml is
+    refused before anything is sent (there is no one it could reach).
     """
+    note = ""
+    if dry_run:
+        config, note = with_preview_email(config)
     email_section(config)
     folder, run = load_run(config)
     env = template_environment(config)
     book = address_book(config, addresses)
-    messages, unaddressed = _chase_messages(config, run, folder, env, book)
+    placeholders = addresses is None and not leads_file(config).exists()
+    if placeholders and not dry_run and _chased_leads(config, run):
+        raise ConfigError(
+            f"no {LEADS_FILE} beside {config.path.name}, so no lead can be chased: make one "
+            "with a line per lead, e.g. `Director of Nursing: jane.smith@nhs.net` "
+            "(`planreports chase --dry-run` previews the messages without it)"
+        )
+    if placeholders:
+        note = "; ".join(filter(None, (note, (
+            f"preview only: no {LEADS_FILE} beside {config.path.name}, so each lead's address "
+            "is a placeholder"))))
+    messages, unaddressed = _chase_messages(config, run, folder, env, book,
+                                            placeholders=placeholders)
+    if note:
+        messages = [replace(m, note="; ".join(filter(None, (note, m.note)))) for m in messages]
     # `again` also resends a chase whose delivery is unknown: the user asked for another one.
     return deliver_messages(config, "chase", messages, unaddressed, folder,
                             dry_run=dry_run, retry_unknown=again, again=again)
+
+
+def _chased_leads(config: Config, run: Mapping[str, Any]) -> bool:
+    """Whether any finding of the run is one a lead is chased for."""
+    return any(isinstance(f, dict) and f.get("code") in CHASE_CODES
+               for f in run.get("findings") or [])
 
 
 def _workstream_lead(config: Config, finding: Mapping[str, Any]) -> tuple[str | None, str, str]:
@@ -91,7 +120,7 @@ def _return_template(config: Config, folder: Path, lead: str) -> Path | None:
 
 def _chase_messages(
     config: Config, run: Mapping[str, Any], folder: Path, env: jinja2.Environment,
-    book: Mapping[str, str],
+    book: Mapping[str, str], *, placeholders: bool = False,
 ) -> tuple[list[Message], list[Delivery]]:
     by_lead: dict[str, list[dict[str, str]]] = {}
     unaddressed: list[Delivery] = []
@@ -113,6 +142,8 @@ def _chase_messages(
     messages = []
     for lead, workstreams in by_lead.items():
         entry = book.get(lead_key(lead))
+        if entry is None and placeholders:
+            entry = f"{slugify(lead)}@example.invalid"
         address = parse_address(entry) if entry else None
         if address is None:
             why = (f"no address for {lead!r} in {LEADS_FILE}" if entry is None

@@ -11,18 +11,48 @@ from typing import Any
 import yaml
 
 from planreports.config import Config
-from planreports.errors import ConfigError, DeliveryError
+from planreports.errors import ConfigError, DeliveryError, UsageError
 
 LEADS_FILE = "leads.yaml"
+
+
+PREVIEW_SENDER = "pmo@example.invalid"
 
 
 def email_section(config: Config) -> Any:
     """config.yaml's `email:` section; without one there is no one to send to."""
     if config.email is None:
-        raise DeliveryError(
-            f"{config.path.name} has no email: section, so there is no one to send to"
+        raise ConfigError(
+            f"{config.path.name} has no email: section, so there is no one to send to: add "
+            "one (see the README's config.yaml table); --dry-run previews the messages "
+            "without it"
         )
     return config.email
+
+
+def with_preview_email(config: Config) -> tuple[Config, str]:
+    """For a dry run without an `email:` section: the config with a placeholder one (each pack
+    to a placeholder address, from a placeholder sender), and the note that says so."""
+    if config.email is not None:
+        return config, ""
+    from planreports.config import Email
+
+    email = Email.model_validate({
+        "smtp": {"host": "localhost"},
+        "from": PREVIEW_SENDER,
+        "send": [{"pack": p.name, "to": [f"{p.name}.recipients@example.invalid"],
+                  "attach": ["xlsx", "pptx"]} for p in config.packs],
+    })
+    preview = config.model_copy(update={"email": email})
+    preview._path, preview._warnings = config.path, config.warnings
+    note = (f"preview only: {config.path.name} has no email: section, so the sender and "
+            "recipients are placeholders")
+    return preview, note
+
+
+def leads_file(config: Config) -> Path:
+    """Where lead addresses live: leads.yaml beside config.yaml."""
+    return config.base_dir / LEADS_FILE
 
 
 def load_run(config: Config) -> tuple[Path, dict[str, Any]]:
@@ -32,7 +62,7 @@ def load_run(config: Config) -> tuple[Path, dict[str, Any]]:
     try:
         run = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DeliveryError(
+        raise UsageError(
             f"{path} not found: run `planreports build` for {config.report.period} first"
         ) from None
     except (OSError, ValueError) as exc:
@@ -45,7 +75,7 @@ def load_run(config: Config) -> tuple[Path, dict[str, Any]]:
 def address_book(config: Config, addresses: Mapping[str, str] | None) -> dict[str, str]:
     """Lead key -> address, from `addresses` or else leads.yaml beside config.yaml."""
     if addresses is None:
-        path = config.base_dir / LEADS_FILE
+        path = leads_file(config)
         if not path.exists():
             return {}
         try:

@@ -11,7 +11,12 @@ from typing import Any
 import jinja2
 
 from planreports.config import Config
-from planreports.deliver.inputs import email_section, load_run, split_recipients
+from planreports.deliver.inputs import (
+    email_section,
+    load_run,
+    split_recipients,
+    with_preview_email,
+)
 from planreports.deliver.message import (
     MIME_TYPES,
     Attachment,
@@ -33,7 +38,13 @@ from planreports.outputs import build_lock
 def send_packs(
     config: Config, *, dry_run: bool = False, retry_unknown: bool = False
 ) -> DeliveryReport:
-    """Email each `email.send` entry's pack; with dry_run, write .eml files and send nothing."""
+    """Email each `email.send` entry's pack; with dry_run, write .eml files and send nothing.
+
+    A dry run needs no `email:` section: without one, each pack is previewed to a placeholder.
+    """
+    note = ""
+    if dry_run:
+        config, note = with_preview_email(config)
     email_config = email_section(config)
     env = template_environment(config)
     folder = config.outputs_dir / config.period_slug
@@ -45,6 +56,8 @@ def send_packs(
             _pack_message(config, run, folder, env, entry, index)
             for index, entry in enumerate(email_config.send)
         ]
+    if note:
+        messages = [replace(m, note=note) for m in messages]
     return deliver_messages(config, "send", messages, [], folder,
                             dry_run=dry_run, retry_unknown=retry_unknown, again=False)
 
