@@ -73,6 +73,8 @@ def _read_and_reconcile(
         memory_mb=config.inputs.memory_mb,
         progress=(lambda name: progress("read", name)) if progress else None,
     )
+    if config.inputs.password_env and password is None:
+        read = _say_password_unset(read, config.inputs.password_env)
     # Identifiers are masked before reconcile, so nothing downstream can quote one.
     read = mask_read(read.inputs, read.rows, read.findings, scanner_for(config))
     rec = reconcile(read.rows, config, read.flags)
@@ -112,6 +114,21 @@ def _read_and_reconcile(
         no_longer_reported=gone,
         rows_dropped=rec.dropped,
         accounts=tuple(accounts),
+    )
+
+
+def _say_password_unset(read, variable: str):  # noqa: ANN001, ANN202 - a ReadResult
+    """The reader says "set inputs.password_env"; it is set, but names a variable this
+    environment lacks, and that is what the analyst must fix."""
+    from planreports.read.refusals import ENCRYPTED
+
+    said = (f"the workbook is password-protected; inputs.password_env names the environment "
+            f"variable {variable}, which is not set here: set it to the trackers' password")
+    return replace(
+        read,
+        inputs=tuple(replace(i, reason=i.reason.replace(ENCRYPTED, said)) for i in read.inputs),
+        findings=tuple(replace(f, message=f.message.replace(ENCRYPTED, said))
+                       for f in read.findings),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from planreports.config_bounds import check_expansion, check_size
 from planreports.config_errors import (
     UniqueKeyLoader,
     format_path,
@@ -407,8 +408,10 @@ def load_config(path: str | Path) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    check_size(text, name)
     try:
         root = yaml.compose(text, Loader=UniqueKeyLoader)
+        check_expansion(root, name)
         raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.constructor.ConstructorError as exc:  # a key given twice
         mark = exc.problem_mark
