@@ -75,7 +75,9 @@ CATALOGUE: dict[str, Code] = {
         Code(
             "patient-identifier",
             "error",
-            "text that looks like an NHS number; such a pack is not emailed",
+            'an NHS number (valid check digit, or written after "NHS no"), a labelled '
+            "hospital/MRN number, or a configured `privacy.identifiers` shape: masked in every "
+            "output (`943 *** ****`), and such a pack is not emailed",
         ),
         Code("text-truncated", "warning", "cell text over Excel's 32,767-character limit"),
         Code(
