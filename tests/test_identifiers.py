@@ -16,7 +16,7 @@ from conftest import ROOT
 from planreports.deliver.scan import file_identifiers
 from planreports.identifiers import IdentifierScanner, mask_value
 
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"  # copies of ../shared/seeds, for a clean clone
 HOSPITAL = ("hospital number", r"\bRHM\d{7}\b")
 
 
