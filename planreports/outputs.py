@@ -55,7 +55,7 @@ def _umask() -> int:
     return mask
 
 
-def _can_link_unnamed(folder: Path) -> bool:
+def _can_link_unnamed() -> bool:
     return hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir()
 
 
@@ -101,7 +101,7 @@ class OutputSet:
 
     def _new_file(self, target: Path) -> tuple[int, Path | None, str]:
         try:
-            if _can_link_unnamed(self.folder):
+            if _can_link_unnamed():
                 with contextlib.suppress(OSError):  # e.g. a network drive without O_TMPFILE
                     fd = os.open(self.folder, os.O_TMPFILE | os.O_RDWR, 0o666)
                     return fd, None, f"/proc/self/fd/{fd}"
