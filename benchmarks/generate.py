@@ -112,6 +112,8 @@ class PlanPriority:
     number: int
     names: tuple[str, ...]  # title, then aliases
     workstreams: tuple[tuple[str, ...], ...]  # per workstream: title, then aliases
+    id: str = ""
+    committees: tuple[str, ...] = ()  # per workstream: its committee (its own, else the priority's)
 
 
 def load_plan(config: Path = CONFIG) -> tuple[PlanPriority, ...]:
@@ -120,13 +122,17 @@ def load_plan(config: Path = CONFIG) -> tuple[PlanPriority, ...]:
     plan = []
     for number, priority in enumerate(data["priorities"], start=1):
         streams = []
+        committees = []
         for ws in priority.get("workstreams", []):
             if isinstance(ws, str):
                 streams.append((ws,))
+                committees.append(priority.get("committee", ""))
             else:
                 streams.append((ws["title"], *ws.get("aliases", [])))
+                committees.append(ws.get("committee") or priority.get("committee", ""))
         names = (priority["title"], *priority.get("aliases", []))
-        plan.append(PlanPriority(number, names, tuple(streams)))
+        plan.append(PlanPriority(number, names, tuple(streams), priority["id"],
+                                 tuple(committees)))
     return tuple(plan)
 
 
@@ -169,11 +175,17 @@ class TrackerRow:
     update: str
     lead: str
     due: dt.date | str | None
+    workstream: str = ""  # the configured title the row reconciles to (continuations: inherited)
 
 
-def tracker_rows(plan: Sequence[PlanPriority], rows: int, rng: random.Random
-                 ) -> list[list[TrackerRow]]:
-    """`rows` rows grouped by priority (each group a list), in plan order."""
+def tracker_rows(plan: Sequence[PlanPriority], rows: int, rng: random.Random,
+                 without: str | None = None) -> list[list[TrackerRow]]:
+    """`rows` rows grouped by priority (each group a list), in plan order.
+
+    `without` names a configured workstream title that must not be reported: a row that
+    would name it names the next workstream of its priority instead, after the same random
+    draws, so everything else about the tracker is as it would have been.
+    """
     chosen = sorted(rng.sample(range(len(plan)), rng.randint(min(4, len(plan)), len(plan))))
     # Every chosen priority gets at least one row; the rest are spread at random.
     counts = [1] * len(chosen)
@@ -184,9 +196,18 @@ def tracker_rows(plan: Sequence[PlanPriority], rows: int, rng: random.Random
         priority = plan[index]
         label = f"{priority.number}. {rng.choice(priority.names)}"
         group: list[TrackerRow] = []
+        stream: tuple[str, ...] = ()
         for r in range(count):
             continuation = r > 0 and rng.random() < CONTINUATION_SHARE
-            project = "" if continuation else rng.choice(rng.choice(priority.workstreams))
+            if continuation:
+                project = ""  # the reader carries the project above down to this row
+            else:
+                stream = rng.choice(priority.workstreams)
+                project = rng.choice(stream)
+                if stream[0] == without:
+                    streams = priority.workstreams
+                    stream = streams[(streams.index(stream) + 1) % len(streams)]
+                    project = stream[0]
             rag = _rag(rng)
             due: dt.date | str | None
             if rng.random() < TEXT_DATE_SHARE:
@@ -201,6 +222,7 @@ def tracker_rows(plan: Sequence[PlanPriority], rows: int, rng: random.Random
                 update=_update(rng),
                 lead=rng.choice(LEADS),
                 due=due,
+                workstream=stream[0],
             ))
         groups.append(group)
     return groups
@@ -372,11 +394,33 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="output folder (default benchmarks/corpus/<trackers>x<rows>)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--jobs", type=int, default=None, help="writer processes (default: cores)")
+    parser.add_argument("--organisations", type=int, default=None, metavar="N",
+                        help="a region working folder instead: the trackers spread over N "
+                             "organisations' folders, with config.yaml and truth.json "
+                             "(default out: benchmarks/corpus/region-<trackers>x<rows>-<N>orgs)")
+    parser.add_argument("--org-packs", default=None, metavar="K|all",
+                        help="with --organisations: a pack for each of the first K "
+                             "organisations and the one with no tracker (default 3)")
+    parser.add_argument("--clean", action="store_true",
+                        help="with --organisations: plant no problems (every organisation has "
+                             "trackers and reports every workstream it happens to)")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.organisations is not None:
+        import region
+
+        packs = (None if args.org_packs == "all" else
+                 int(args.org_packs) if args.org_packs is not None else region.DEFAULT_ORG_PACKS)
+        start = time.perf_counter()
+        folder = region.main_region(args.trackers, args.rows, args.seed, args.organisations,
+                                    args.out, packs, args.clean)
+        took = time.perf_counter() - start
+        print(f"region working folder {folder} ready in {took:.1f} s: {region.summary(folder)}")
+        print(f"build it: cd {folder} && planreports build -c config.yaml")
+        return 0
     out = args.out or default_out(args.trackers, args.rows)
     start = time.perf_counter()
     paths = generate(out, args.trackers, args.rows, args.seed, args.jobs)
