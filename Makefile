@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint pictures samples template bench clean
+.PHONY: run test check lint pictures samples template bench bench-build clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,9 @@ pictures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+bench-build: $(STAMP)
+	$(BIN)/python benchmarks/build.py
 
 clean:
 	rm -rf $(VENV) outputs/*/
