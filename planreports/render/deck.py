@@ -12,6 +12,7 @@ from pathlib import Path
 
 from planreports.model import PackView
 from planreports.render.deck_exceptions import exceptions
+from planreports.render.deck_matrix import organisation_slide
 from planreports.render.deck_progress import progress_updates
 from planreports.render.deck_quality import data_quality
 from planreports.render.deck_slides import cover, plan_on_a_page, summary_slide
@@ -28,7 +29,8 @@ def render_deck(
 ) -> None:
     """Write the pack's board deck to `target`, built on the trust's deck `template`.
 
-    Slides: cover, summary (key messages beside the RAG chart by priority), plan on a page,
+    Slides: cover, summary (key messages beside the RAG chart by priority), for a system's
+    roll-up where each organisation stands (priority x organisation), plan on a page,
     RAG over time (when earlier periods are on record), progress updates, exceptions, and the
     data-quality appendix when the pack carries it. A pack with no items gets one slide saying
     so in place of progress, and exceptions only when last period's items are no longer
@@ -37,6 +39,7 @@ def render_deck(
     deck = DeckWriter(view, Path(template), template_dir)
     cover(deck)
     summary_slide(deck)
+    organisation_slide(deck)  # a system's roll-up only
     plan_on_a_page(deck)
     if view.items:
         if view.history:
