@@ -106,11 +106,13 @@ class _Reconciler:
             if named is not None:
                 return named
         if filed.organisation is None:
+            rows_say = ("rows that name no configured organisation are"
+                        if "organisation" in row.columns
+                        else "it has no Organisation column, so its items are")
             self.once(("unassigned", file), lambda: finding(
                 "unassigned-tracker",
                 f"{where(file)}: no organisation's folder or pattern in config.yaml holds this "
-                "tracker and it has no Organisation column; its items are counted under no "
-                "organisation",
+                f"tracker; {rows_say} counted under no organisation",
                 file=file))
         return filed.organisation
 
