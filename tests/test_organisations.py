@@ -327,3 +327,23 @@ def test_one_name_for_two_members_is_refused(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(config, "utf-8")
     with pytest.raises(ConfigError, match="'north bristol nhs trust' names both NBT and UHBW"):
         load_config(tmp_path / "config.yaml")
+
+
+def test_next_quarter_pairs_each_item_with_its_own_members_last(tmp_path: Path) -> None:
+    import datetime as dt
+
+    folder = _region_folder(tmp_path)
+    q2 = planreports.build(folder / "config.yaml")
+    nbt_q2 = sum(1 for i in q2.items if i.organisation == "NBT")
+    header = ("Organisation", "Priority", "Project Title", "RAG", "Progress Update", "Lead")
+    rows = [("North Bristol", "7.", "Deliver New Data Warehouse", "Green", "Shared update 0.",
+             "CIO"), *((*r, f"Shared update {n}.", "CIO") for n, r in enumerate(SHARED) if n)]
+    _tracker(folder / "inputs" / "shared" / "informatics system return.xlsx", rows, header)
+    q3 = planreports.build(folder / "config.yaml", period="FY18 Q3", as_of=dt.date(2017, 12, 31))
+    moved = [(f.code, f.organisation) for f in q3.findings
+             if f.code in {"rag-improved", "rag-deteriorated"}]
+    # North Bristol's shared row went Red -> Green; UH Bristol's, the same text, did not move.
+    assert moved == [("rag-improved", "NBT")]
+    assert {i.trend for i in q3.items} <= {"same", "improved"}
+    member = next(p.view for p in q3.packs if p.view.name == "nbt")
+    assert [sum(h.counts.values()) for h in member.history] == [nbt_q2]
