@@ -15,7 +15,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 NAMES_LISTED = 5  # items a key message names in summary mode before "and N more"
-QUALITY_KINDS = 12  # kinds of finding the data-quality appendix lists in summary mode
+QUALITY_KINDS = 12  # codes of finding the data-quality appendix lists in summary mode
 
 
 def in_summary_mode(items: int, max_rows: int) -> bool:
@@ -60,3 +60,11 @@ def register_note(items: int, max_rows: int, workbook: str) -> str:
 def more(left: int, one: str, many: str | None = None) -> str:
     """'212 more exceptions', '1 more exception'."""
     return f"{left:,} more {one if left == 1 else many or one + 's'}"
+
+
+def shortened(text: str, chars: int) -> str:
+    """`text` cut at the last word break within `chars` characters, marked with an ellipsis."""
+    if len(text) <= chars:
+        return text
+    cut = text[:chars - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "\u2026"
