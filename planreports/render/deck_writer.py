@@ -52,11 +52,30 @@ from planreports.render.paginate import (
     paginate_rows,
     widen_columns,
 )
-from planreports.template_check import TITLE_TYPES, Box, resolve_layouts, slide_regions
+from planreports.template_check import (
+    TITLE_TYPES,
+    Box,
+    SlideRegions,
+    resolve_layouts,
+    slide_regions,
+)
 
 FOOTER_INK = "425563"
 LEGEND_SIZES = (9.0, 8.0)
 LEGEND_MARK = "\u25a0"  # a filled square in the status's colour, then its word and meaning
+
+
+# A template's regions are the same for every pack of a build: read once per file version.
+_REGIONS: dict[tuple[str, int, int], dict[str, SlideRegions]] = {}
+
+
+def _regions_of(template: Path, prs, layouts) -> dict[str, SlideRegions]:  # noqa: ANN001
+    stat = template.stat()
+    key = (str(template.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _REGIONS:
+        _REGIONS[key] = {role: slide_regions(prs, getattr(layouts, role))
+                         for role in ("title", "content", "text")}
+    return _REGIONS[key]
 
 
 def cont(title: str, n: int) -> str:
@@ -128,9 +147,8 @@ class DeckWriter:
         self.summary_mode = in_summary_mode(len(view.items), self.max_rows)
         self.workbook_name = f"{view.name}.xlsx"  # the pack's own workbook, beside the deck
         self.font_size = self.pack.font_size  # every table on every slide: one body size
-        self.regions = slide_regions(self.prs, layouts.content)
-        self._regions = {role: slide_regions(self.prs, getattr(layouts, role))
-                         for role in ("title", "content", "text")}
+        self._regions = _regions_of(Path(template), self.prs, layouts)
+        self.regions = self._regions["content"]
         self.titles: set[str] = set()
         self.legend = self._legend_entries()
         self._footer_text, self._legend_size = self._footer_plan()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,16 @@ DEFAULTS = Path(__file__).resolve().parent.parent / "init" / "templates"
 
 def environment(template_dir: Path | None) -> jinja2.Environment:
     """Templates from the working folder first, then the shipped defaults."""
-    search = [str(p) for p in (template_dir, DEFAULTS) if p is not None and p.is_dir()]
+    return _environment(tuple(str(p) for p in (template_dir, DEFAULTS)
+                              if p is not None and p.is_dir()))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(search: tuple[str, ...]) -> jinja2.Environment:
+    # One environment per search path, so a template is compiled once per build, not once
+    # per pack and text; jinja2 still reloads a template whose file has changed.
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
+        loader=jinja2.FileSystemLoader(list(search)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
