@@ -20,6 +20,7 @@ from planreports.config_errors import (
 )
 from planreports.errors import ConfigError, UsageError
 
+DECK_MAX_ROWS = 100
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 CANONICAL_COLUMNS = (
@@ -194,6 +195,8 @@ class Pack(_Model):
     data_quality: bool | None = None
     # The body size of every table on the deck's slides, in points (accessible papers: >= 10).
     font_size: float = Field(default=12.0, ge=10.0, le=24.0)
+    # This pack's own deck.max_rows (unset: the config's).
+    max_rows: int | None = Field(default=None, ge=1)
 
     @property
     def reader(self) -> str:
@@ -225,6 +228,13 @@ class IdentifierPattern(_Model):
 
 class Privacy(_Model):
     identifiers: tuple[IdentifierPattern, ...] = ()
+
+
+class Deck(_Model):
+    # Above this many items a deck is a summary board paper (summary, exceptions worst first,
+    # the full register left to the workbook), not one row per item: a few hundred rows are
+    # already a hundred slides, which no board reads.
+    max_rows: int = Field(default=DECK_MAX_ROWS, ge=1)
 
 
 class Outputs(_Model):
@@ -272,6 +282,7 @@ class Config(_Model):
     packs: tuple[Pack, ...] = (Pack(name="board", title="Board"),)
     outputs: Outputs = Outputs()
     templates: Templates = Templates()
+    deck: Deck = Deck()
     email: Email | None = None
     privacy: Privacy = Privacy()
     # A system or region's members; none: one organisation (`organisation`), as a trust has.
@@ -330,6 +341,10 @@ class Config(_Model):
 
     def organisation_named(self, oid: str | None) -> Organisation | None:
         return next((o for o in self.organisations if o.id == oid), None)
+
+    def deck_max_rows(self, pack: Pack) -> int:
+        """The most items `pack`'s deck lists one by one (its own max_rows, else deck's)."""
+        return pack.max_rows if pack.max_rows is not None else self.deck.max_rows
 
     @property
     def period_slug(self) -> str:
