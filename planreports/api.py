@@ -90,7 +90,8 @@ def _read_and_reconcile(
         items, trend_findings, gone = history.apply_trends(config, items, prev)
         summaries = {
             p.name: history.summaries(
-                engine, config.report.period, config.report.as_of, committees=p.committees
+                engine, config.report.period, config.report.as_of, committees=p.committees,
+                organisations=p.organisations,
             )
             for p in config.packs
         }
