@@ -1,8 +1,9 @@
 """Whole-process timings of `planreports build`, side by side in one run (issue 17).
 
 Figures, each the wall clock of a fresh process from start to exit, with its CPU time and
-peak memory (from `os.wait4`, which gives the child's own resource use and that of the
-processes it waited for: its read workers):
+peak memory (GNU time's, falling back to `os.wait4`'s: the process's own use and that of the
+processes it waited for, its read workers; the peak is the largest single process's, not
+their sum):
 
 - trust: `planreports build -c config.yaml` on a copy of the repo's sample working folder,
   median of --trust-runs (target <= 0.8 s);
@@ -55,6 +56,7 @@ TRUST_MAX_SECONDS = 0.8
 REGION_OVER_NAIVE_MAX = 0.5
 PER_ROW_SPREAD = 0.15
 DEFAULT_SIZES = (30, 300, 3000)
+GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").is_file() else None
 
 
 def planreports_command() -> str:
@@ -67,12 +69,18 @@ def planreports_command() -> str:
 
 def timed(command: Sequence[str], cwd: Path, timeout: float, log: Path) -> dict[str, Any]:
     """Run `command` in `cwd` as a fresh process (its own session, so a timeout stops its
-    workers too); wall clock, CPU and peak memory of it and the processes it waited for."""
+    workers too); wall clock, CPU and peak memory of it and the processes it waited for.
+
+    The peak is what GNU time reports for its child: Linux carries a process's peak RSS
+    across exec, so a build started straight from this script would report this script's
+    own size when that is larger; time's is a couple of MB."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    usage_file = log.with_suffix(".rusage")
+    wrapper = [GNU_TIME, "-f", "%M %U %S", "-o", str(usage_file)] if GNU_TIME else []
     with log.open("wb") as out:
         start = time.perf_counter()
-        child = subprocess.Popen(list(command), cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+        child = subprocess.Popen([*wrapper, *command], cwd=cwd, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
         stopped = threading.Event()
 
         def stop() -> None:
@@ -88,11 +96,16 @@ def timed(command: Sequence[str], cwd: Path, timeout: float, log: Path) -> dict[
             timer.cancel()
         seconds = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
+    cpu, max_rss_kb = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    if GNU_TIME and usage_file.is_file() and not stopped.is_set():
+        # time writes a "Command exited with non-zero status" line first when it did
+        fields = usage_file.read_text().split("\n")[-2].split()
+        max_rss_kb, cpu = int(fields[0]), float(fields[1]) + float(fields[2])
     return {
         "command": f"cd {shlex.quote(str(cwd))} && {shlex.join(command)}",
-        "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-        "max_rss_mb": usage.ru_maxrss / 1024, "returncode": child.returncode,
-        "timed_out": stopped.is_set(), "printed_bytes": log.stat().st_size, "log": str(log),
+        "seconds": seconds, "cpu_seconds": cpu, "max_rss_mb": max_rss_kb / 1024,
+        "returncode": child.returncode, "timed_out": stopped.is_set(),
+        "printed_bytes": log.stat().st_size, "log": str(log),
     }
 
 
