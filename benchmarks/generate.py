@@ -367,7 +367,8 @@ def subset(corpus: Path, trackers: int) -> Path:
     corpus would write, without writing it again.
     """
     names = sorted(p.name for p in corpus.glob("*.xlsx"))[:trackers]
-    rows = json.loads((corpus / MANIFEST).read_text())["rows"]
+    made = json.loads((corpus / MANIFEST).read_text())
+    rows, seed = made["rows"], made.get("seed", DEFAULT_SEED)
     out = corpus.parent / f"{corpus.name}-first{trackers}"
     if out.is_dir() and sorted(p.name for p in out.glob("*.xlsx")) == names and all(
         os.path.samefile(out / n, corpus / n) for n in names
@@ -382,7 +383,7 @@ def subset(corpus: Path, trackers: int) -> Path:
         except OSError:  # a file system without hard links
             shutil.copy2(corpus / name, out / name)
     (out / MANIFEST).write_text(json.dumps({"subset_of": corpus.name, "trackers": trackers,
-                                            "rows": rows}, indent=2) + "\n")
+                                            "rows": rows, "seed": seed}, indent=2) + "\n")
     return out
 
 
