@@ -257,8 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     config = region.CONFIG_WITHOUT if args.no_organisations else region.CONFIG_WITH
     org_packs = None if args.org_packs == "all" else int(args.org_packs)
-    sizes = sorted({s for s in args.sizes if s <= args.max} | (
-        {args.trackers} if "region" not in args.skip else set()))
+    scaled = {s for s in args.sizes if s <= args.max} if "scaling" not in args.skip else set()
+    sizes = sorted(scaled | ({args.trackers} if "region" not in args.skip else set()))
     env = run._environment()
     print(f"whole-process builds: {env['cores']} cores, load {env['load_average_at_start'][0]:.2f}"
           f", commit {env['commit']}{' (planreports changed)' if env['planreports_dirty'] else ''}"
