@@ -366,11 +366,13 @@ def subset(corpus: Path, trackers: int) -> Path:
     Tracker i is the same file at every corpus size, so this is what generating the smaller
     corpus would write, without writing it again.
     """
-    names = sorted(p.name for p in corpus.glob("*.xlsx"))[:trackers]
+    # By number, not by name: "1000 ..." sorts before "101 ..." as text.
+    names = sorted((p.name for p in corpus.glob("*.xlsx")),
+                   key=lambda name: int(name.split(" ", 1)[0]))[:trackers]
     made = json.loads((corpus / MANIFEST).read_text())
     rows, seed = made["rows"], made.get("seed", DEFAULT_SEED)
     out = corpus.parent / f"{corpus.name}-first{trackers}"
-    if out.is_dir() and sorted(p.name for p in out.glob("*.xlsx")) == names and all(
+    if out.is_dir() and sorted(p.name for p in out.glob("*.xlsx")) == sorted(names) and all(
         os.path.samefile(out / n, corpus / n) for n in names
     ):
         return out
