@@ -182,6 +182,7 @@ def _write_packs(
     run: Run, files: OutputSet, out_dir: Path, only: str | None, progress: Progress | None
 ) -> Run:
     """Every pack's workbook and deck, staged in `files`; the run with their outputs."""
+    from planreports.render.cover import render_cover
     from planreports.render.deck import render_deck
     from planreports.render.workbook import render_workbook
 
@@ -203,19 +204,63 @@ def _write_packs(
             with _rendering(f"{view.name}.pptx"):
                 render_deck(view, config.deck_template, path, template_dir)
 
-        for kind, write in (("xlsx", write_workbook), ("pptx", write_deck)):
+        def write_cover(path: Path, view: PackView = view) -> None:
+            with _rendering(f"{view.name}.docx"):
+                render_cover(view, config.cover_template, path, template_dir)
+
+        for kind, write in (("xlsx", write_workbook), ("pptx", write_deck),
+                            ("docx", write_cover)):
             if progress:
                 progress("render", f"{view.name}.{kind}")
             written = files.add(f"{view.name}.{kind}", write)
             outputs.append(Output(pack=view.name, kind=kind, path=written.path.name,  # type: ignore[arg-type]
                                   sha256=written.sha256))
         extra_findings.extend(f for f in raised if f not in extra_findings)
+    built = [r.view for r in run.packs if only is None or r.view.name == only]
+    pdfs, notes = _write_pdfs(config, built, files, progress)
     return replace(
         run,
         findings=sort_findings([*run.findings, *extra_findings]),
-        outputs=tuple(outputs),
+        outputs=(*outputs, *pdfs),
         out_dir=out_dir,
+        notes=(*run.notes, *notes),
     )
+
+
+def _write_pdfs(
+    config: Config, views: list[PackView], files: OutputSet, progress: Progress | None
+) -> tuple[list[Output], list[str]]:
+    """Each pack's board-portal PDF (cover report, then slides), made from its staged .docx
+    and .pptx in one LibreOffice run; without LibreOffice, a note saying so and no PDF.
+
+    A PDF this build does not make is removed with the set's commit, so outputs/ never
+    holds a PDF older than the cover report and deck beside it."""
+    from planreports.render.cover import cover_context
+    from planreports.render.pdf import MISSING, PackPdf, find_soffice, make_pdfs
+
+    program = find_soffice() if config.outputs.pdf else None
+    if program is None:
+        for view in views:
+            files.remove(f"{view.name}.pdf")
+        if config.outputs.pdf and views:
+            return [], [f"{MISSING} ({', '.join(v.name + '.pdf' for v in views)}): install "
+                        "LibreOffice, or set outputs.pdf: false; every other output was written"]
+        return [], []
+    if progress:
+        progress("render", f"{len(views)} PDF{'s' if len(views) != 1 else ''} (LibreOffice)")
+    template_dir = config.resolve(config.templates.folder)
+    made = make_pdfs(program, [
+        PackPdf(view.name, cover_context(view, template_dir)["paper_title"],
+                files.read(f"{view.name}.docx"), files.read(f"{view.name}.pptx"))
+        for view in views
+    ])
+    outputs = []
+    for view in views:
+        data = made[view.name]
+        written = files.add(f"{view.name}.pdf", lambda path, data=data: path.write_bytes(data))
+        outputs.append(Output(pack=view.name, kind="pdf", path=written.path.name,
+                              sha256=written.sha256))
+    return outputs, []
 
 
 def _commit(files: OutputSet, run: Run) -> None:

@@ -47,6 +47,7 @@ class _Staged:
     sha256: str
     fd: int | None  # an unnamed file, linked in at commit
     tmp: Path | None  # or a hidden named one, where the filesystem has no unnamed files
+    # (neither: the target is removed at commit, see OutputSet.remove)
 
 
 def _umask() -> int:
@@ -95,6 +96,20 @@ class OutputSet:
         self.staged[name] = _Staged(target, digest, fd, tmp)
         return Written(target, digest)
 
+    def read(self, name: str) -> bytes:
+        """The bytes of a file staged as `name` (e.g. a deck that a later output is made from)."""
+        staged = self.staged[name]
+        if staged.fd is None:
+            return staged.tmp.read_bytes()  # type: ignore[union-attr]
+        size = os.fstat(staged.fd).st_size
+        return os.pread(staged.fd, size, 0)
+
+    def remove(self, name: str) -> None:
+        """At commit, `name` is taken away (put back on rollback): an output this build no
+        longer makes must not stay beside the new set, looking current."""
+        if (self.folder / name).exists():
+            self.staged[name] = _Staged(self.folder / name, "", None, None)
+
     def add_json(self, name: str, data: object) -> Written:
         text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
         return self.add(name, lambda p: p.write_text(text, encoding="utf-8"))
@@ -133,8 +148,8 @@ class OutputSet:
                 try:
                     if staged.fd is not None:
                         _link_unnamed(staged.fd, staged.target)
-                    else:
-                        os.rename(staged.tmp, staged.target)  # type: ignore[arg-type]
+                    elif staged.tmp is not None:
+                        os.rename(staged.tmp, staged.target)
                 except OSError as exc:
                     raise self._refusal(staged.target, exc) from None
         except BaseException:

@@ -10,53 +10,38 @@ workbook's Exceptions sheet.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from planreports.model import Item
 from planreports.render.actions import action
-from planreports.render.deck_progress import ordered
 from planreports.render.deck_slides import priority_name, rag_cell
 from planreports.render.deck_tables import Table
 from planreports.render.deck_text import PLAIN
 from planreports.render.deck_writer import DeckWriter
+from planreports.render.exception_rows import previous_label, select_exceptions, why_it_is_here
 from planreports.render.titles import counts_under, own_title
 
 EXCEPTIONS = ("Priority", "Project", "RAG", "Why it is here", "Action or latest position", "Lead")
 FRACTIONS = (0.11, 0.18, 0.085, 0.155, 0.35, 0.12)
 TABLED_SLIDES = 2  # a board or committee pack; a PMO pack shows every exception
 
-def _row_number(cell: str | None) -> str:
-    return re.sub(r"^[A-Za-z$]+", "", cell or "").lstrip("$")
-
-
-def _day(day) -> str:  # noqa: ANN001
-    return f"{day.day} {day:%b %Y}"
-
 
 def exceptions(deck: DeckWriter) -> None:
     """Items at the worst RAG, deteriorated, overdue or no longer reported, with why."""
     config, view = deck.config, deck.view
     worst = config.rag[0]
-    overdue = {(f.file, f.sheet, _row_number(f.cell)): f
-               for f in view.findings if f.code == "overdue"}
+    before = previous_label(view)
     table = Table(EXCEPTIONS, FRACTIONS)
-    for item in ordered(config, view.items):
-        why = []
-        if item.rag == worst.key:
-            why.append(f"{worst.label}: {worst.meaning}" if worst.meaning else worst.label)
-        if item.trend == "deteriorated":  # from what, the RAG cell says
-            why.append("Deteriorated")
-        src = item.source
-        found = overdue.pop((src.file, src.sheet, _row_number(src.cell)), None)
-        if found is not None:  # the finding's message names the cell; the notes already do
-            why.append(f"Overdue: due {_day(item.due)}" if item.due else found.message)
-        if why:
-            _add(deck, table, item, "\n".join(why), action(item), f"{_project(item)}: {src}")
-    for f in overdue.values():  # overdue rows that did not become an item of this pack
-        table.add((priority_name(config, f.priority, True), f.workstream or "", "", f.message,
-                   "", ""), note=f"{f.file}!{f.sheet}!{f.cell}")
-    _no_longer_reported(deck, table)
+    for row in select_exceptions(view):
+        item, why = row.item, why_it_is_here(config, row, before)
+        if row.gone:
+            _no_longer_reported(deck, table, item, why, before)
+        elif item is not None:
+            _add(deck, table, item, why, action(item), f"{_project(item)}: {item.source}")
+        else:  # an overdue row that did not become an item of this pack
+            f = row.overdue
+            table.add((priority_name(config, f.priority, True), f.workstream or "", "", why,
+                       "", ""), note=f"{f.file}!{f.sheet}!{f.cell}")
     if not table.rows:
         slide = deck.slide("Exceptions")
         deck.text_slides("", [f"No exceptions for {config.report.period}: nothing is "
@@ -109,18 +94,12 @@ def _within(deck: DeckWriter, table: Table, slides: int) -> Table:
     return cut(low)
 
 
-def _no_longer_reported(deck: DeckWriter, table: Table) -> None:
-    """Last period's items that no tracker reports now, each with last period's RAG."""
-    config, view = deck.config, deck.view
-    # The latest earlier period: history is oldest first, but a caller's order is not trusted.
-    latest = max(view.history, key=lambda p: p.as_of, default=None)
-    before = latest.period if latest else "last period"
-    for item in ordered(config, view.no_longer_reported):
-        status = config.rag_status(item.rag)
-        was = f"was {status.label} in {before}" if status else f"no RAG in {before}"
-        # Last period's RAG word and colour, without a trend: there is nothing to compare.
-        rag, style = rag_cell(config, replace(item, trend=None))
-        table.add((priority_name(config, item.priority, True), _project(item), rag,
-                   f"No longer reported ({was})", "Not in any tracker this period",
-                   item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
-                  note=f"{_project(item)}: last reported in {before} at {item.source}")
+def _no_longer_reported(deck: DeckWriter, table: Table, item: Item, why: str,
+                        before: str) -> None:
+    """Last period's item that no tracker reports now, with last period's RAG."""
+    # Last period's RAG word and colour, without a trend: there is nothing to compare.
+    rag, style = rag_cell(deck.config, replace(item, trend=None))
+    table.add((priority_name(deck.config, item.priority, True), _project(item), rag, why,
+               "Not in any tracker this period", item.lead),
+              (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
+              note=f"{_project(item)}: last reported in {before} at {item.source}")
