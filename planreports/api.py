@@ -22,6 +22,7 @@ from planreports.run import PackResult, Run
 if TYPE_CHECKING:
     from planreports.history import Period
     from planreports.returns import Returns
+    from planreports.tabling import TablingDone
     from planreports.watch import Watched
 
 Progress = Callable[[str, str], None]  # (stage, detail)
@@ -164,8 +165,13 @@ def build(
         names = ", ".join(p.name for p in config.packs)
         raise UsageError(f"no pack named {pack!r} in {config.path.name} (packs: {names})")
     out_dir = config.outputs_dir / config.period_slug
+    from planreports.tabling import refuse_if_tabled
+
+    # A tabled period is refused before the lock is taken: its folder stays byte for byte.
+    refuse_if_tabled(config)
     on_wait = (lambda said: progress("wait", said)) if progress else None
     with build_lock(out_dir, on_wait=on_wait):
+        refuse_if_tabled(config)  # tabled while this build waited for the lock
         notes = recover(out_dir)
         run = _read_and_reconcile(config, progress, history_write=True)
         with OutputSet(out_dir) as files:
@@ -268,12 +274,14 @@ def _commit(files: OutputSet, run: Run) -> None:
     import sqlalchemy as sa
 
     from planreports import history
+    from planreports.tabling import check_not_tabled
 
     config = run.config
     engine = history.engine_for(config.history_url)
     try:
         with engine.connect() as conn:
             transaction = conn.begin()
+            check_not_tabled(conn, config.report.period)
             history.record_in(
                 conn, config.report.period, config.report.as_of, run.items, run.findings, config
             )
@@ -448,6 +456,14 @@ def history_periods(config_path: str | Path) -> list[Period]:
         return history.periods(engine)
     finally:
         engine.dispose()
+
+
+def table(config_path: str | Path, period: str, *, reopen: bool = False) -> TablingDone:
+    """Mark a period's packs as tabled: their hashes recorded, later builds of it refused.
+    With `reopen`, record that it was reopened, so it can be built again."""
+    from planreports.tabling import table_period
+
+    return table_period(load_config(config_path), period, reopen=reopen)
 
 
 def history_remove(config_path: str | Path, period: str) -> Period:

@@ -412,6 +412,30 @@ def watch(
         out.print("Stopped watching.")
 
 
+@app.command()
+@handles_errors
+def table(
+    period: Annotated[str, typer.Argument(help="The period's label (or its folder name).")],
+    config: ConfigOpt = Path("config.yaml"),
+    reopen: Annotated[bool, typer.Option(
+        help="Reopen a tabled period, so that it can be built again (recorded too).")] = False,
+) -> None:
+    """Mark a period's packs as tabled: their hashes recorded, later builds of it refused."""
+    done = api.table(config, period, reopen=reopen)
+    when = f"{done.at.day} {done.at:%B %Y at %H:%M}"
+    if done.action == "reopened":
+        out.print(f"Reopened {done.period} ({when}, by {done.by}): `planreports build` may "
+                  "write its packs again; its tabling stays in the history.")
+        return
+    out.print(f"Tabled {done.period} ({when}, by {done.by}): "
+              f"{plural(len(done.files), 'file')} recorded with their hashes; a build of "
+              f"{done.period} now refuses (`planreports table '{done.period}' --reopen` "
+              "to change it).")
+    if not _state["quiet"]:
+        for f in done.files:
+            out.print(f"  {f.path}  {f.sha256[:12]}")
+
+
 @history_app.command("list")
 @handles_errors
 def history_list(config: ConfigOpt = Path("config.yaml")) -> None:
