@@ -250,8 +250,8 @@ def remove(engine: sa.Engine, label: str) -> Period:
         if standing is not None:
             raise UsageError(
                 f"{period} was tabled on {standing.at.day} {standing.at:%B %Y at %H:%M}: its "
-                f"snapshot is the record of what the board saw, so it is kept; reopen it first with "
-                f"`planreports table '{period}' --reopen`"
+                f"snapshot is the record of what the board saw, so it is kept; reopen it "
+                f"first with `planreports table '{period}' --reopen`"
             )
         for table in (snapshot_items, snapshot_findings):
             conn.execute(table.delete().where(table.c.period == period))

@@ -128,8 +128,9 @@ def table_period(config: Config, label: str, *, reopen: bool = False) -> Tabling
     try:
         with engine.connect() as conn:
             period = history.find_period(conn, label)
-        if period is None:
-            raise UsageError(f"no period {label!r} in the history: build it first")
+            if period is None:
+                raise UsageError(f"no period {label!r} in the history: build it first")
+            _refuse(history.tabled(conn, period), period, reopen)  # before the lock is written
         folder = config.outputs_dir / slugify(period)
         # Under the build lock: a build part-way through cannot swap the files being hashed.
         with build_lock(folder, wait=60.0), engine.begin() as conn:
@@ -138,18 +139,21 @@ def table_period(config: Config, label: str, *, reopen: bool = False) -> Tabling
         engine.dispose()
 
 
+def _refuse(standing: history.Tabling | None, period: str, reopen: bool) -> None:
+    if reopen and standing is None:
+        raise UsageError(f"{period} is not tabled: nothing to reopen")
+    if not reopen and standing is not None:
+        raise UsageError(f"{period} was already tabled on {standing.at.day} "
+                         f"{standing.at:%B %Y at %H:%M} (by {standing.by})")
+
+
 def _record(conn: sa.Connection, period: str, folder: Path, reopen: bool) -> TablingDone:
-    standing = history.tabled(conn, period)
+    _refuse(history.tabled(conn, period), period, reopen)
     at, by = dt.datetime.now().replace(microsecond=0), _who()
     if reopen:
-        if standing is None:
-            raise UsageError(f"{period} is not tabled: nothing to reopen")
         conn.execute(history.tablings.insert().values(
             period=period, action="reopened", at=at, by=by))
         return TablingDone(period, "reopened", at, by)
-    if standing is not None:
-        raise UsageError(f"{period} was already tabled on {standing.at.day} "
-                         f"{standing.at:%B %Y at %H:%M} (by {standing.by})")
     files = _files(folder, period)
     tabling = conn.execute(history.tablings.insert().values(
         period=period, action="tabled", at=at, by=by)).inserted_primary_key[0]

@@ -135,17 +135,18 @@ def join(cover_pdf: bytes, slides_pdf: bytes, title: str,
     for n in range(first_slide, total):  # the cover numbers its own pages in its footer
         _stamp(writer, writer.pages[n], f"Page {n + 1}")
 
-    top = writer.add_outline_item(f"Cover report: {title}", 0)
+    top = writer.add_outline_item(title=f"Cover report: {title}", page_number=0)
     parents = [top]
     for heading, page, depth in _outline(cover):
         parent = parents[min(depth, len(parents) - 1)]
-        item = writer.add_outline_item(heading, page, parent=parent)
+        item = writer.add_outline_item(title=heading, page_number=page, parent=parent)
         del parents[depth + 1:]
         parents.append(item)
-    slides_top = writer.add_outline_item("Slides", first_slide)
+    slides_top = writer.add_outline_item(title="Slides", page_number=first_slide)
     for n in range(len(slides.pages)):  # a bookmark per slide, titled as the slide is
         heading = titles[n] if n < len(titles) else f"Slide {n + 1}"
-        writer.add_outline_item(heading, first_slide + n, parent=slides_top)
+        writer.add_outline_item(title=heading, page_number=first_slide + n,
+                                parent=slides_top)
     writer.add_metadata({"/Title": title})
     writer.page_mode = "/UseOutlines"  # the portal's reader opens with the bookmarks shown
     writer._root_object[NameObject("/Lang")] = TextStringObject("en-GB")
