@@ -118,7 +118,7 @@ def test_cover_report_is_the_configured_paper_and_accessible(built: dict) -> Non
     assert sheet["Level of assurance"] == "Reasonable"
     assert sheet["Board assurance framework risks"].split("\n") == list(paper.baf_risks)
     assert sheet["Strategic priorities"].count("\n") == 6  # the seven priorities, a line each
-    title = "Business Plan FY18 Q2: progress against the Trust's strategic priorities"
+    title = "Business Plan FY18 Q2: progress against the strategic priorities"
     assert sheet["Paper title"] == title
 
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]

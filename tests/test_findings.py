@@ -209,7 +209,7 @@ def test_counts_follow_from_items(planted: dict) -> None:
 def test_strict_build_exits_1_but_writes_everything(planted: dict) -> None:
     run = planted["run"]
     assert run.errors  # unknown priority, invalid RAG, unreadable, encrypted, NHS number
-    assert {o.kind for o in run.outputs} == {"xlsx", "pptx"}
+    assert {o.kind for o in run.outputs} == {"xlsx", "pptx", "docx"}
 
 
 @pytest.mark.parametrize(
