@@ -237,7 +237,9 @@ def _write_pdfs(
     config: Config, views: list[PackView], files: OutputSet, progress: Progress | None
 ) -> tuple[list[Output], list[str]]:
     """Each pack's board-portal PDF (cover report, then slides), made from its staged .docx
-    and .pptx in one LibreOffice run; without LibreOffice, a note saying so and no PDF.
+    and .pptx in one LibreOffice run; without LibreOffice, or where it fails, a note saying
+    so and no PDF: the PDF is the one output that needs another program, and the rest of the
+    set is still good.
 
     A PDF this build does not make is removed with the set's commit, so outputs/ never
     holds a PDF older than the cover report and deck beside it."""
@@ -255,18 +257,21 @@ def _write_pdfs(
     if progress:
         progress("render", f"{len(views)} PDF{'s' if len(views) != 1 else ''} (LibreOffice)")
     template_dir = config.resolve(config.templates.folder)
-    made = make_pdfs(program, [
+    made, problems = make_pdfs(program, [
         PackPdf(view.name, cover_context(view, template_dir)["paper_title"],
                 files.read(f"{view.name}.docx"), files.read(f"{view.name}.pptx"))
         for view in views
     ])
     outputs = []
     for view in views:
-        data = made[view.name]
+        data = made.get(view.name)
+        if data is None:
+            files.remove(f"{view.name}.pdf")
+            continue
         written = files.add(f"{view.name}.pdf", lambda path, data=data: path.write_bytes(data))
         outputs.append(Output(pack=view.name, kind="pdf", path=written.path.name,
                               sha256=written.sha256))
-    return outputs, []
+    return outputs, problems
 
 
 def _commit(files: OutputSet, run: Run) -> None:

@@ -161,6 +161,11 @@ def _table(doc, titles: list[str], widths: list[Cm], caption: str, description: 
     return table
 
 
+def _keep_whole(table) -> None:  # noqa: ANN001
+    """The last row is not split across pages (a reader loses a row's half on the next page)."""
+    table.rows[-1]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
 def _tag_row(table, tag: str) -> None:  # noqa: ANN001
     """A row holding only a docxtpl row tag ({%tr ... %}): removed when rendered."""
     cells = table.add_row().cells
@@ -270,6 +275,7 @@ def make_template(target: Path = TARGET) -> Path:
     for cell, text in zip(cells, ["{{ row.priority }}", "{%tc for n in row.counts %}",
                                   "{{ n }}", "{%tc endfor %}", "{{ row.total }}"], strict=True):
         _cell_text(cell, text, bold=text.startswith("{{ row.total"))
+    _keep_whole(rag)
     _tag_row(rag, "{%tr endfor %}")
     cells = rag.add_row().cells  # the total row, bold
     for cell, text in zip(cells, ["Total", "{%tc for n in total_counts %}", "{{ n }}",
@@ -292,6 +298,7 @@ def make_template(target: Path = TARGET) -> Path:
                                   "{% cellbg e.fill %}{{r e.rag }}", "{{ e.why }}",
                                   "{{ e.action }}", "{{ e.lead }}"], strict=True):
         _cell_text(cell, text)
+    _keep_whole(exceptions)
     _tag_row(exceptions, "{%tr endfor %}")
     _widths(exceptions, [Cm(2.2), Cm(3.3), Cm(1.8), Cm(2.6), Cm(4.5), Cm(2.6)])
     _paragraph(doc, "{%p endif %}")
@@ -307,6 +314,7 @@ def make_template(target: Path = TARGET) -> Path:
     for cell, text in zip(cells, ["{% cellbg m.fill %}{{r m.status }}", "{{ m.before }}",
                                   "{{ m.now }}", "{{ m.change }}"], strict=True):
         _cell_text(cell, text)
+    _keep_whole(movement)
     _tag_row(movement, "{%tr endfor %}")
     _widths(movement, [Cm(6.5), Cm(3.5), Cm(3.5), Cm(3.5)])
     _paragraph(doc, "{%p endif %}")

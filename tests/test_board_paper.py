@@ -270,3 +270,24 @@ def test_cover_report_shows_the_movement_since_last_period(tmp_path: Path) -> No
     text = "\n".join(p.text for p in document.paragraphs)
     worse = sum(1 for i in q3.items if i.trend == "deteriorated")
     assert f"Compared with FY18 Q2: {worse} deteriorated" in text
+
+
+def test_a_libreoffice_that_converts_nothing_still_leaves_every_other_output(
+    sample_folder: Path,
+) -> None:
+    """A LibreOffice without Writer (libreoffice-writer) exits 0 and converts no .docx."""
+    config = sample_folder / "config.yaml"
+    config.write_text(config.read_text("utf-8").replace("  pdf: false", "  pdf: true"), "utf-8")
+    bare = sample_folder / "bin"
+    bare.mkdir()
+    broken = bare / "soffice"
+    broken.write_text("#!/bin/sh\nexit 0\n", "utf-8")
+    broken.chmod(0o755)
+    done = subprocess.run([sys.executable, "-m", "planreports", "build", "-c", str(config)],
+                          capture_output=True, text=True, timeout=300,
+                          env={"PATH": f"{bare}:/usr/bin:/bin", "HOME": str(sample_folder)})
+    assert done.returncode == 0, done.stderr
+    assert "LibreOffice could not convert board.docx or board.pptx, so board.pdf was not " \
+           "made" in " ".join(done.stderr.split())
+    out = sample_folder / "outputs" / "fy18-q2"
+    assert not list(out.glob("*.pdf")) and (out / "board.docx").is_file()

@@ -19,8 +19,6 @@ from pathlib import Path
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
-from planreports.errors import RenderError
-
 PROGRAMS = ("soffice", "libreoffice")
 TIMEOUT_SECONDS = 300.0
 MISSING = ("LibreOffice (the `soffice` program) is not installed or not on PATH, so no PDF "
@@ -47,9 +45,14 @@ def find_soffice() -> str | None:
     return next((found for name in PROGRAMS if (found := shutil.which(name))), None)
 
 
+class NoPdf(Exception):
+    """LibreOffice could not make the PDFs; the message says why (the build goes on)."""
+
+
 def make_pdfs(program: str, packs: Sequence[PackPdf],
-              timeout: float = TIMEOUT_SECONDS) -> dict[str, bytes]:
-    """pack name -> its PDF's bytes: every cover and deck converted in one LibreOffice run."""
+              timeout: float = TIMEOUT_SECONDS) -> tuple[dict[str, bytes], list[str]]:
+    """(pack name -> its PDF's bytes, why any other pack has none): every cover report and
+    deck converted in one LibreOffice run."""
     with tempfile.TemporaryDirectory(prefix="planreports-pdf-") as work:
         folder = Path(work)
         sources = []
@@ -58,18 +61,25 @@ def make_pdfs(program: str, packs: Sequence[PackPdf],
                 path = folder / f"{pack.pack}-{suffix}"
                 path.write_bytes(data)
                 sources.append(path)
-        _convert(program, sources, folder, timeout)
-        out = {}
+        try:
+            _convert(program, sources, folder, timeout)
+        except NoPdf as exc:
+            return {}, [f"{exc}: no PDF was made ({', '.join(p.pack + '.pdf' for p in packs)}); "
+                        "every other output was written"]
+        out, problems = {}, []
         for pack in packs:
             cover = folder / f"{pack.pack}-cover.pdf"
             slides = folder / f"{pack.pack}-slides.pdf"
-            missing = [p.name for p in (cover, slides) if not p.is_file()]
-            if missing:
-                raise RenderError(f"could not write {pack.pack}.pdf: LibreOffice made no "
-                                  f"{' or '.join(missing)}; the previous {pack.pack}.pdf is kept")
+            missing = [f"{pack.pack}.{kind}" for kind, p in (("docx", cover), ("pptx", slides))
+                       if not p.is_file()]
+            if missing:  # e.g. LibreOffice without its Writer (libreoffice-writer)
+                problems.append(f"LibreOffice could not convert {' or '.join(missing)}, so "
+                                f"{pack.pack}.pdf was not made (are LibreOffice Writer and "
+                                "Impress installed?); every other output was written")
+                continue
             out[pack.pack] = join(cover.read_bytes(), slides.read_bytes(), pack.title,
                                   slide_titles(pack.slides))
-    return out
+    return out, problems
 
 
 def _convert(program: str, sources: Sequence[Path], folder: Path, timeout: float) -> None:
@@ -81,16 +91,13 @@ def _convert(program: str, sources: Sequence[Path], folder: Path, timeout: float
         done = subprocess.run(command, capture_output=True, timeout=timeout, check=False,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise RenderError(f"could not write the PDFs: LibreOffice took over {timeout:.0f} s; "
-                          "the previous PDFs are kept") from None
+        raise NoPdf(f"LibreOffice took over {timeout:.0f} s") from None
     except OSError as exc:
-        raise RenderError(f"could not write the PDFs: {program} would not start "
-                          f"({exc.strerror or exc}); the previous PDFs are kept") from None
+        raise NoPdf(f"{program} would not start ({exc.strerror or exc})") from None
     if done.returncode != 0:
         said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-        raise RenderError(f"could not write the PDFs: LibreOffice stopped with exit code "
-                          f"{done.returncode}{': ' + said[-1] if said else ''}; the previous "
-                          "PDFs are kept")
+        raise NoPdf(f"LibreOffice stopped with exit code {done.returncode}"
+                    + (f" ({said[-1]})" if said else ""))
 
 
 def _outline(reader: PdfReader) -> list[tuple[str, int, int]]:
