@@ -445,11 +445,12 @@ def history_list(config: ConfigOpt = Path("config.yaml")) -> None:
         out.print("The history is empty: `planreports build` records each period.")
         return
     table = Table(title="History")
-    for column in ("period", "as of", "built", "items", "findings", "folder"):
+    for column in ("period", "as of", "built", "items", "findings", "folder", "tabled"):
         table.add_column(column, justify="right" if column in {"items", "findings"} else "left")
     for p in periods:
         table.add_row(p.period, p.as_of.isoformat(), f"{p.built_at:%Y-%m-%d %H:%M}",
-                      str(p.items), str(p.findings), f"outputs/{p.slug}")
+                      str(p.items), str(p.findings), f"outputs/{p.slug}",
+                      f"{p.tabled_at:%Y-%m-%d %H:%M}" if p.tabled_at else "")
     out.print(table)
 
 

@@ -172,6 +172,7 @@ class Period:
     built_at: dt.datetime
     items: int
     findings: int
+    tabled_at: dt.datetime | None = None  # when its packs were tabled, while they stand
 
     @property
     def slug(self) -> str:
@@ -267,7 +268,9 @@ def periods_in(conn: sa.Connection) -> list[Period]:
             snapshot_items.c.period == row.period)).scalar() or 0
         n_findings = conn.execute(sa.select(sa.func.count()).where(
             snapshot_findings.c.period == row.period)).scalar() or 0
-        out.append(Period(row.period, row.as_of, row.built_at, n_items, n_findings))
+        standing = tabled(conn, row.period)
+        out.append(Period(row.period, row.as_of, row.built_at, n_items, n_findings,
+                          standing.at if standing else None))
     return out
 
 

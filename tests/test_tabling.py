@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +24,8 @@ from planreports.errors import TabledError
 def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "planreports", *args, "-c",
                            str(folder / "config.yaml")],
-                          capture_output=True, text=True, timeout=300, cwd=folder)
+                          capture_output=True, text=True, timeout=300, cwd=folder,
+                          env={**os.environ, "COLUMNS": "200"})
 
 
 def _every_file(folder: Path) -> dict[str, str]:
@@ -49,6 +52,8 @@ def test_a_tabled_period_is_not_rebuilt_until_reopened(sample_folder: Path) -> N
                         "run.json": hashlib.sha256((sample_folder / "outputs" / "fy18-q2" /
                                                     "run.json").read_bytes()).hexdigest()}
 
+    listed = _cli(sample_folder, "history", "list")
+    assert re.search(r"FY18 Q2 .*outputs/fy18-q2\W+\d{4}-\d\d-\d\d \d\d:\d\d", listed.stdout)
     before = _every_file(sample_folder)
     refused = _cli(sample_folder, "build")
     assert refused.returncode == 1
