@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -91,7 +92,8 @@ def _read_and_reconcile(
         items, trend_findings, gone = history.apply_trends(config, items, prev)
         summaries = {
             p.name: history.summaries(
-                engine, config.report.period, config.report.as_of, committees=p.committees
+                engine, config.report.period, config.report.as_of, committees=p.committees,
+                organisations=p.organisations,
             )
             for p in config.packs
         }
@@ -187,40 +189,33 @@ def build(
 def _write_packs(
     run: Run, files: OutputSet, out_dir: Path, only: str | None, progress: Progress | None
 ) -> Run:
-    """Every pack's workbook and deck, staged in `files`; the run with their outputs."""
-    from planreports.render.cover import render_cover
-    from planreports.render.deck import render_deck
-    from planreports.render.workbook import render_workbook
+    """Every pack's workbook, deck and cover report, staged in `files`; the run with their
+    outputs (and each pack's PDF after them, see _write_pdfs).
 
+    The files are written in parallel, one worker process per core, biggest first: a region's
+    roll-up and PMO workbooks of every item are most of a build."""
     config = run.config
     template_dir = config.resolve(config.templates.folder)
-    outputs: list[Output] = []
-    extra_findings: list[Finding] = []
+    jobs: list[tuple[str, Callable[[Path], list[Finding]]]] = []
+    made: list[tuple[str, str, int]] = []  # (pack, kind, size) of each job
     for result in run.packs:
         view = result.view
         if only is not None and view.name != only:
             continue
-        raised: list[Finding] = []
-
-        def write_workbook(path: Path, view: PackView = view, raised: list = raised) -> None:
-            with _rendering(f"{view.name}.xlsx"):
-                raised.extend(render_workbook(view, path, template_dir) or [])
-
-        def write_deck(path: Path, view: PackView = view) -> None:
-            with _rendering(f"{view.name}.pptx"):
-                render_deck(view, config.deck_template, path, template_dir)
-
-        def write_cover(path: Path, view: PackView = view) -> None:
-            with _rendering(f"{view.name}.docx"):
-                render_cover(view, config.cover_template, path, template_dir)
-
-        for kind, write in (("xlsx", write_workbook), ("pptx", write_deck),
-                            ("docx", write_cover)):
-            if progress:
-                progress("render", f"{view.name}.{kind}")
-            written = files.add(f"{view.name}.{kind}", write)
-            outputs.append(Output(pack=view.name, kind=kind, path=written.path.name,  # type: ignore[arg-type]
-                                  sha256=written.sha256))
+        for kind in ("xlsx", "pptx", "docx"):
+            jobs.append((f"{view.name}.{kind}",
+                         functools.partial(_render, kind, view, config, template_dir)))
+            made.append((view.name, kind, len(view.items) * (4 if kind == "xlsx" else 1)))
+    if progress:
+        progress("render", ", ".join(name for name, _ in jobs))
+    biggest_first = sorted(range(len(jobs)), key=lambda i: -made[i][2])
+    written = files.add_all([jobs[i] for i in biggest_first])
+    outputs: list[Output] = [Output(pack="", kind="json", path="", sha256="")] * len(jobs)
+    extra_findings: list[Finding] = []
+    for i, (file, raised) in zip(biggest_first, written, strict=True):
+        pack, kind, _ = made[i]
+        outputs[i] = Output(pack=pack, kind=kind, path=file.path.name,  # type: ignore[arg-type]
+                            sha256=file.sha256)
         extra_findings.extend(f for f in raised if f not in extra_findings)
     built = [r.view for r in run.packs if only is None or r.view.name == only]
     pdfs, notes = _write_pdfs(config, built, files, progress)
@@ -231,6 +226,23 @@ def _write_packs(
         out_dir=out_dir,
         notes=(*run.notes, *notes),
     )
+
+
+def _render(kind: str, view: PackView, config: Config, template_dir: Path, path: Path
+            ) -> list[Finding]:
+    """One pack's workbook, deck or cover report at `path`; the findings writing it raised."""
+    from planreports.render.cover import render_cover
+    from planreports.render.deck import render_deck
+    from planreports.render.workbook import render_workbook
+
+    with _rendering(f"{view.name}.{kind}"):
+        if kind == "xlsx":
+            return render_workbook(view, path, template_dir) or []
+        if kind == "docx":
+            render_cover(view, config.cover_template, path, template_dir)
+            return []
+        render_deck(view, config.deck_template, path, template_dir)
+        return []
 
 
 def _write_pdfs(

@@ -184,6 +184,32 @@ def _print_counts(run: api.Run) -> None:
             f"{pid} {label}", *(str(by_rag.get(k, 0)) for k in keys), str(by_rag.get("none", 0))
         )
     out.print(table)
+    if run.config.organisations:
+        _print_organisations(run)
+
+
+def _print_organisations(run: api.Run) -> None:
+    """A system's members, one line each: what a regional PMO checks first."""
+    table = Table(title="RAG by organisation")
+    table.add_column("organisation")
+    keys = [s.key for s in run.config.rag]
+    for status in run.config.rag:
+        table.add_column(status.label, justify="right")
+    table.add_column("no RAG", justify="right")
+    counts: dict[str | None, dict[str | None, int]] = {}
+    for item in run.items:
+        by_rag = counts.setdefault(item.organisation, {})
+        by_rag[item.rag] = by_rag.get(item.rag, 0) + 1
+    rows = [(o.id, f"{o.id} {o.name}") for o in run.config.organisations]
+    if None in counts:
+        rows.append((None, "(no organisation)"))
+    for oid, label in rows:
+        by_rag = counts.get(oid, {})
+        if not by_rag:
+            table.add_row(label, *("-" for _ in keys), "-", style="yellow")
+            continue
+        table.add_row(label, *(str(by_rag.get(k, 0)) for k in keys), str(by_rag.get(None, 0)))
+    out.print(table)
 
 
 def _summary(run: api.Run, *, wrote: bool = True) -> str:

@@ -20,11 +20,12 @@ from planreports.config_errors import (
 )
 from planreports.errors import ConfigError, UsageError
 
+DECK_MAX_ROWS = 100
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 CANONICAL_COLUMNS = (
     "priority", "workstream", "item", "rag", "update", "lead", "directorate", "committee",
-    "due", "milestone", "metric", "id",
+    "due", "milestone", "metric", "id", "organisation",
 )
 
 
@@ -153,9 +154,6 @@ class Inputs(_Model):
         return value
 
 
-PURPOSES = ("decision", "assurance", "discussion", "information")
-
-
 class Paper(_Model):
     """The pack as an agenda item: what the cover report's cover sheet says (all optional)."""
 
@@ -198,10 +196,39 @@ class Paper(_Model):
         return value.strip().lower() if isinstance(value, str) else value
 
 
+class Organisation(_Model):
+    """A member of a system or region whose trackers report on the same plan."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=40)
+    name: str = Field(min_length=1)
+    # How a tracker's Organisation / Trust / Provider column may name it, besides id and name.
+    aliases: tuple[str, ...] = ()
+    # Where its trackers are: a sub-folder of the inputs folder, and/or a glob on the file's
+    # path under inputs/ (or on its name alone), e.g. "nbt-*.xlsx".
+    folder: str | None = None
+    pattern: str | None = None
+
+    @field_validator("folder")
+    @classmethod
+    def _inside_inputs(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = Path(value.replace("\\", "/")).parts
+        if not parts or Path(value).is_absolute() or ".." in parts:
+            raise ValueError("expected a sub-folder of the inputs folder, e.g. 'nbt'")
+        return "/".join(parts)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.id, self.name, *self.aliases)
+
+
 class Pack(_Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     committees: tuple[str, ...] = ()
+    # Organisation ids this pack holds (a member's own pack); unset: all of them (the roll-up).
+    organisations: tuple[str, ...] = ()
     # Who reads it: a board or committee pack is tabled; a PMO pack is the office's own working
     # copy. Unset: "committee" when committees are given, else "board".
     audience: Literal["board", "committee", "pmo"] | None = None
@@ -212,6 +239,8 @@ class Pack(_Model):
     font_size: float = Field(default=12.0, ge=10.0, le=24.0)
     # The cover report's cover sheet (meeting, date, purpose, ...): see Paper.
     paper: Paper = Paper()
+    # This pack's own deck.max_rows (unset: the config's).
+    max_rows: int | None = Field(default=None, ge=1)
 
     @property
     def reader(self) -> str:
@@ -243,6 +272,13 @@ class IdentifierPattern(_Model):
 
 class Privacy(_Model):
     identifiers: tuple[IdentifierPattern, ...] = ()
+
+
+class Deck(_Model):
+    # Above this many items a deck is a summary board paper (summary, exceptions worst first,
+    # the full register left to the workbook), not one row per item: a few hundred rows are
+    # already a hundred slides, which no board reads.
+    max_rows: int = Field(default=DECK_MAX_ROWS, ge=1)
 
 
 class Outputs(_Model):
@@ -293,8 +329,11 @@ class Config(_Model):
     packs: tuple[Pack, ...] = (Pack(name="board", title="Board"),)
     outputs: Outputs = Outputs()
     templates: Templates = Templates()
+    deck: Deck = Deck()
     email: Email | None = None
     privacy: Privacy = Privacy()
+    # A system or region's members; none: one organisation (`organisation`), as a trust has.
+    organisations: tuple[Organisation, ...] = ()
 
     _path: Path = PrivateAttr(default=Path("config.yaml"))
     _warnings: tuple[str, ...] = PrivateAttr(default=())
@@ -355,6 +394,13 @@ class Config(_Model):
 
     def pack(self, name: str) -> Pack | None:
         return next((p for p in self.packs if p.name == name), None)
+
+    def organisation_named(self, oid: str | None) -> Organisation | None:
+        return next((o for o in self.organisations if o.id == oid), None)
+
+    def deck_max_rows(self, pack: Pack) -> int:
+        """The most items `pack`'s deck lists one by one (its own max_rows, else deck's)."""
+        return pack.max_rows if pack.max_rows is not None else self.deck.max_rows
 
     @property
     def period_slug(self) -> str:
@@ -432,6 +478,7 @@ def _contract_errors(config: Config) -> tuple[list[tuple[tuple, str]], list[tupl
                     f"committee {name!r} is not the committee of any priority or workstream; "
                     "the pack will hold only items whose tracker names it"
                 )))
+    errors.extend(_organisation_errors(config))
     names = [p.name for p in config.packs]
     for i, name in enumerate(names):
         if name in names[:i]:
@@ -453,6 +500,30 @@ def _contract_errors(config: Config) -> tuple[list[tuple[tuple, str]], list[tupl
     if config.inputs.password_env is not None and not ENV_NAME.match(config.inputs.password_env):
         errors.append((("inputs", "password_env"), "expected the name of an environment variable"))
     return errors, warnings
+
+
+def _organisation_errors(config: Config) -> list[tuple[tuple, str]]:
+    """Unique ids, names that say one organisation only, packs naming known ones."""
+    errors: list[tuple[tuple, str]] = []
+    claimed: dict[str, str] = {}
+    for i, org in enumerate(config.organisations):
+        for word in sorted({" ".join(n.lower().split()) for n in org.names}):
+            owner = claimed.get(word)
+            if owner is not None and owner != org.id:
+                errors.append((("organisations", i), (
+                    f"{word!r} names both {owner} and {org.id}"
+                    if word != org.id.lower() else f"duplicate organisation id {org.id!r}"
+                )))
+            claimed.setdefault(word, org.id)
+    ids = {o.id for o in config.organisations}
+    for i, pack in enumerate(config.packs):
+        for j, oid in enumerate(pack.organisations):
+            if oid not in ids:
+                known = ", ".join(sorted(ids)) or "none: add an organisations: list"
+                errors.append((("packs", i, "organisations", j), (
+                    f"unknown organisation {oid!r} (organisations: {known})"
+                )))
+    return errors
 
 
 def load_config(path: str | Path) -> Config:

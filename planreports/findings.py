@@ -32,7 +32,17 @@ CATALOGUE: dict[str, Code] = {
         ),
         Code("weak-match", "warning", "a project matched a workstream only loosely; check it"),
         Code("ambiguous-match", "warning", "a project matches two configured workstreams equally"),
-        Code("missing-return", "warning", "a configured workstream that no tracker reports on"),
+        Code("missing-return", "warning", "a configured workstream that no tracker reports on "
+             "(with organisations: that no tracker of that organisation reports on)"),
+        Code("missing-organisation", "warning",
+             "a configured organisation from which no tracker reports any item"),
+        Code("unknown-organisation", "warning",
+             "a tracker's Organisation/Trust/Provider column names no configured organisation"),
+        Code("unassigned-tracker", "warning",
+             "a tracker that no organisation's folder, pattern or column claims"),
+        Code("organisation-mismatch", "info",
+             "a tracker in one organisation's folder whose column names another (the column "
+             "is used)"),
         Code("invalid-rag", "error", "a RAG value that is neither a key, label nor alias"),
         Code("missing-rag", "warning", "no RAG text and no RAG fill"),
         Code("missing-update", "warning", "empty progress update"),
@@ -104,6 +114,7 @@ def finding(
     cell: str | None = None,
     priority: str | None = None,
     workstream: str | None = None,
+    organisation: str | None = None,
 ) -> Finding:
     """A Finding with the catalogue's severity; location from `source` unless given."""
     entry = CATALOGUE[code]  # KeyError here is a programming error: codes are a closed set
@@ -118,6 +129,7 @@ def finding(
         cell=cell,
         priority=priority,
         workstream=workstream,
+        organisation=organisation,
     )
 
 

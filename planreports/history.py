@@ -20,7 +20,13 @@ from planreports.config import Config, slugify
 from planreports.errors import ConfigError, PlanreportsError, UsageError
 from planreports.identifiers import IdentifierScanner
 from planreports.model import Finding, Item, PeriodSummary, Source
-from planreports.trends import Previous, apply_trends, match_keys
+from planreports.trends import (
+    ORG_MARK,
+    Previous,
+    apply_trends,
+    match_keys,
+    organisation_of_key,
+)
 
 __all__ = [
     "Period", "Previous", "Tabling", "apply_trends", "check_label", "engine_for",
@@ -150,6 +156,7 @@ def _items_of(conn: sa.Connection, period: str) -> dict[str, Item]:
             rag=r.rag, update=_masked(r.update_text), lead=_masked(r.lead),
             committee=r.committee, directorate="",
             due=None, milestone="", source=Source(file, sheet, cell),
+            organisation=organisation_of_key(r.match_key),
         )
     return items
 
@@ -308,13 +315,19 @@ def summaries(
     as_of: dt.date,
     limit: int = 8,
     committees: Sequence[str] = (),
+    organisations: Sequence[str] = (),
 ) -> list[PeriodSummary]:
     """RAG counts of up to `limit` earlier periods, oldest first, for RAG-over-time charts.
 
     A committee pack counts only its committees' items, as its own current counts do
-    (compared as `planreports.packs.in_pack` compares them: trimmed, case-insensitive).
+    (compared as `planreports.packs.in_pack` compares them: trimmed, case-insensitive); a
+    member's pack only its organisations' (by the prefix of their keys, see trends.py).
     """
     item_filter = [snapshot_items.c.period == sa.bindparam("p")]
+    if organisations:
+        item_filter.append(sa.or_(*(
+            snapshot_items.c.match_key.startswith(f"{ORG_MARK}{oid}|", autoescape=True)
+            for oid in organisations)))
     if committees:
         wanted = sorted({c.strip().lower() for c in committees})
         item_filter.append(sa.func.lower(sa.func.trim(snapshot_items.c.committee)).in_(wanted))

@@ -144,6 +144,8 @@ class Item:
     # The tracker's own project title as written ("Biomedical Research Centre (BRC)"), which
     # `workstream` replaces with the configured title it counts under; "" when none was given.
     project: str = ""
+    # The configured organisation (id) whose tracker it came from; None for a single trust.
+    organisation: str | None = None
 
     def __repr__(self) -> str:
         what = short(self.workstream) + (f" / {short(self.item, 24)}" if self.item else "")
@@ -162,6 +164,7 @@ class Finding:
     cell: str | None = None
     priority: str | None = None
     workstream: str | None = None
+    organisation: str | None = None  # a configured organisation's id, when it concerns one
 
     def __repr__(self) -> str:
         place = _place(Source(self.file or "", self.sheet or "", self.cell or ""))

@@ -17,20 +17,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from filelock import FileLock, Timeout
 
 from planreports.errors import RenderError
+from planreports.forked import run_all
 
+T = TypeVar("T")
 JOURNAL = ".commit.json"
 LOCK_WAIT_SECONDS = 300.0
 
@@ -75,25 +79,49 @@ class OutputSet:
     # --- staging ----------------------------------------------------------------------
     def add(self, name: str, write: Callable[[Path], object]) -> Written:
         """Call `write(path)` on a new unnamed file; it becomes `name` at commit."""
-        target = self.folder / name
-        fd, tmp, path = self._new_file(target)
+        return self.add_all([(name, write)], workers=1)[0][0]
+
+    def add_all(
+        self, jobs: Sequence[tuple[str, Callable[[Path], T]]], workers: int | None = None
+    ) -> list[tuple[Written, T]]:
+        """`add` for several files at once, written in parallel worker processes (see
+        planreports.forked): each written file with what its `write` returned, in order."""
+        reserved: list[tuple[str, int, Path | None, str]] = []
+        sealed = 0
         try:
-            write(Path(path))
-            os.fsync(fd)
-            os.lseek(fd, 0, os.SEEK_SET)
-            with open(os.dup(fd), "rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            for name, _ in jobs:
+                reserved.append((name, *self._new_file(self.folder / name)))
+            results = run_all([functools.partial(write, Path(path))
+                               for (_, write), (_, _, _, path) in zip(jobs, reserved,
+                                                                      strict=True)], workers)
+            written = []
+            for (name, fd, tmp, _), result in zip(reserved, results, strict=True):
+                written.append((self._seal(name, fd, tmp), result))
+                sealed += 1
+            return written
         except BaseException as exc:
-            os.close(fd)
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
+            for _, fd, tmp, _ in reserved[sealed:]:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
             if isinstance(exc, OSError):
-                raise RenderError(f"cannot write {target}: {exc.strerror or exc}") from None
+                where = self.folder / reserved[-1][0] if reserved else self.folder
+                raise RenderError(f"cannot write {where}: {exc.strerror or exc}") from None
             raise
+
+    def _seal(self, name: str, fd: int, tmp: Path | None) -> Written:
+        """The written file flushed to disk and hashed, staged for the commit."""
+        os.fsync(fd)
+        os.lseek(fd, 0, os.SEEK_SET)
+        with open(os.dup(fd), "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        staged_fd: int | None = fd
         if tmp is not None:
             os.close(fd)
-            fd = None  # type: ignore[assignment]
-        self.staged[name] = _Staged(target, digest, fd, tmp)
+            staged_fd = None
+        target = self.folder / name
+        self.staged[name] = _Staged(target, digest, staged_fd, tmp)
         return Written(target, digest)
 
     def read(self, name: str) -> bytes:

@@ -36,7 +36,10 @@ def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
 
 
 def in_pack(pack: Pack, item: Item) -> bool:
-    """A committee pack holds the items whose committee is one of its committees."""
+    """A member's pack holds its organisations' items; a committee pack the items whose
+    committee is one of its committees."""
+    if pack.organisations and item.organisation not in pack.organisations:
+        return False
     if not pack.committees:
         return True
     wanted = {c.strip().lower() for c in pack.committees}
@@ -59,6 +62,8 @@ def view_for(
     unreadable file may hold anyone's rows); never those about other committees' trackers.
     """
     chosen = order_items(config, [i for i in items if in_pack(pack, i)])
+    if pack.organisations:
+        findings, inputs = _members_share(config, pack, findings, inputs)
     if pack.committees:
         keys = {(i.priority, i.workstream) for i in chosen}
         priorities = {i.priority for i in chosen}
@@ -73,10 +78,9 @@ def view_for(
             or (f.workstream is None and f.priority in priorities)
             or _missing_in_pack(config, pack, f)
         ]
-        gone = [i for i in no_longer_reported if in_pack(pack, i)]
     else:
         kept = list(findings)
-        gone = list(no_longer_reported)
+    gone = [i for i in no_longer_reported if in_pack(pack, i)]
     return PackView(
         config=config,
         name=pack.name,
@@ -87,6 +91,24 @@ def view_for(
         history=tuple(history),
         no_longer_reported=tuple(gone),
     )
+
+
+def _members_share(
+    config: Config, pack: Pack, findings: Sequence[Finding], inputs: Sequence[InputFile]
+) -> tuple[list[Finding], list[InputFile]]:
+    """A member's pack: findings about its organisations, their trackers or the whole plan,
+    and the trackers filed under its organisations."""
+    from planreports.reconcile.organisations import OrganisationFinder
+
+    finder = OrganisationFinder(config.organisations)
+    wanted = set(pack.organisations)
+    kept = [
+        f for f in findings
+        if f.organisation in wanted
+        or (f.organisation is None
+            and (f.file is None or finder.filed(f.file).organisation in wanted))
+    ]
+    return kept, [i for i in inputs if finder.filed(i.path).organisation in wanted]
 
 
 def _missing_in_pack(config: Config, pack: Pack, f: Finding) -> bool:

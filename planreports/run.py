@@ -135,6 +135,7 @@ class Run:
                     "workstream_matched": it.workstream_matched,
                     "match_score": it.match_score,
                     "extras": dict(it.extras),
+                    "organisation": it.organisation,
                     "source": {"file": it.source.file, "sheet": it.source.sheet,
                                "cell": it.source.cell},
                 }
@@ -151,6 +152,7 @@ class Run:
                     "cell": f.cell,
                     "priority": f.priority,
                     "workstream": f.workstream,
+                    "organisation": f.organisation,
                 }
                 for f in self.findings
             ],
@@ -164,10 +166,17 @@ class Run:
                     "title": p.view.title,
                     "items": len(p.view.items),
                     "counts": _rag_counts(p.view),
+                    "organisations": list(pack_organisations(p.view)),
                     "emailable": not p.blocked_reason,
                     "blocked_reason": p.blocked_reason,
                 }
                 for p in self.packs
+            ],
+            "organisations": [
+                {"id": o.id, "name": o.name,
+                 "items": sum(1 for it in self.items if it.organisation == o.id),
+                 "counts": organisation_counts(self.config, self.items, o.id)}
+                for o in self.config.organisations
             ],
             "accounting": {
                 "rows_read": sum(s.rows for i in self.inputs for s in i.sheets),
@@ -177,6 +186,25 @@ class Run:
                 "unaccounted": sum(a.unaccounted for a in self.accounts),
             },
         }
+
+
+def organisation_counts(config: Config, items: tuple[Item, ...], oid: str | None
+                        ) -> dict[str, dict[str, int]]:
+    """priority id -> RAG key -> items, for one organisation's items."""
+    out: dict[str, dict[str, int]] = {}
+    for item in items:
+        if item.organisation == oid:
+            by_rag = out.setdefault(item.priority or "unknown", {})
+            by_rag[item.rag or "none"] = by_rag.get(item.rag or "none", 0) + 1
+    return out
+
+
+def pack_organisations(view: PackView) -> tuple[str, ...]:
+    """The organisations a pack holds: its own list, else every configured one."""
+    from planreports.packs import pack_of
+
+    config: Config = view.config  # type: ignore[assignment]
+    return pack_of(view).organisations or tuple(o.id for o in config.organisations)
 
 
 def _rag_counts(view: PackView) -> dict[str, int]:

@@ -28,6 +28,7 @@ WORKSTREAM_THRESHOLD = 90.0  # a tracker's own (unconfigured) project title, tid
 # Below this two updates share little more than boilerplate ("In Q2 ..."), so the order of the
 # rows under their workstream says more about which is which than the words do.
 UPDATE_THRESHOLD = 60.0
+ORG_MARK = "@"  # a history key's organisation prefix: "@NBT|P1|id:ws-..|#0"
 UPDATE_OPENING = 200  # continuation rows usually open by naming their part ("Adults Directorate")
 
 
@@ -68,9 +69,18 @@ def match_keys(items: Sequence[Item], config: Config | None = None) -> list[str]
         sid = ids.get((item.priority, item.workstream))
         workstream = f"id:{sid}" if sid else " ".join(item.workstream.lower().split())
         base = "|".join((item.priority or "-", workstream, " ".join(item.item.lower().split())))
+        if item.organisation:  # a system's members each report the same plan
+            base = f"{ORG_MARK}{item.organisation}|{base}"
         keys.append(f"{base}#{seen[base]}")
         seen[base] += 1
     return keys
+
+
+def organisation_of_key(key: str) -> str | None:
+    """The organisation a history key was recorded under (None for a single trust)."""
+    if not key.startswith(ORG_MARK):
+        return None
+    return key[len(ORG_MARK):].split("|", 1)[0]
 
 
 def _base(key: str) -> str:
@@ -108,12 +118,17 @@ def _update_score(now: Item, before: Item) -> float:
     return score if score >= UPDATE_THRESHOLD else 0.0
 
 
+def _owner(item: Item) -> tuple[str | None, str | None]:
+    """Rows pair only within one organisation's priority."""
+    return (item.organisation, item.priority)
+
+
 def _positions(items: Sequence[Item]) -> list[int]:
     """Each item's place among the rows of its priority and workstream (0 = first)."""
-    counter: Counter[tuple[str | None, str]] = Counter()
+    counter: Counter[tuple[tuple[str | None, str | None], str]] = Counter()
     out = []
     for item in items:
-        group = (item.priority, _fold(item.workstream))
+        group = (_owner(item), _fold(item.workstream))
         out.append(counter[group])
         counter[group] += 1
     return out
@@ -131,29 +146,30 @@ def _fallback_candidates(
     configured = _configured_titles(config)
     pos_now = _positions(items)
     pos_before = dict(zip(previous, _positions(list(previous.values())), strict=True))
-    buckets: dict[tuple[str | None, str], list[str]] = defaultdict(list)
+    Owner = tuple[str | None, str | None]
+    buckets: dict[tuple[Owner, str], list[str]] = defaultdict(list)
     for key in left_before:
         before = previous[key]
-        buckets[(before.priority, _fold(before.workstream))].append(key)
-    by_priority: dict[str | None, list[str]] = defaultdict(list)
-    for priority, workstream in buckets:
-        by_priority[priority].append(workstream)
-    similar: dict[tuple[str | None, str], list[str]] = {}
+        buckets[(_owner(before), _fold(before.workstream))].append(key)
+    by_owner: dict[Owner, list[str]] = defaultdict(list)
+    for owner, workstream in buckets:
+        by_owner[owner].append(workstream)
+    similar: dict[tuple[Owner, str], list[str]] = {}
     out: list[tuple[float, float, int, int, str]] = []
     for i in left_now:
         now = items[i]
-        group = (now.priority, _fold(now.workstream))
+        group = (_owner(now), _fold(now.workstream))
         if group not in similar:
             # The same text last period: that workstream alone (a 'Phase 2' next to 'Phase 1'
             # is not a re-wording of it). Otherwise the re-worded texts, found in C by rapidfuzz.
             similar[group] = [group[1]] if group in buckets else [
                 w for w, _, _ in process.extract(
-                    group[1], by_priority.get(now.priority, ()), scorer=fuzz.ratio,
+                    group[1], by_owner.get(group[0], ()), scorer=fuzz.ratio,
                     score_cutoff=WORKSTREAM_THRESHOLD, limit=None)
                 if _same_workstream(configured, now.priority, group[1], w)
             ]
         for workstream in similar[group]:
-            for key in buckets[(now.priority, workstream)]:
+            for key in buckets[(group[0], workstream)]:
                 before = previous[key]
                 title = _item_score(now, before)
                 if title < ITEM_THRESHOLD:
@@ -238,6 +254,7 @@ def apply_trends(
                 f"{at}: '{_label(item)}' moved from {was.label if was else before.rag} in "
                 f"{previous_period} to {now.label if now else item.rag}",
                 source=item.source, priority=item.priority, workstream=item.workstream,
+                organisation=item.organisation,
             ))
         # A completed item may rightly say "Complete." quarter after quarter.
         finished = item.rag in complete and before.rag in complete
@@ -247,6 +264,7 @@ def apply_trends(
                 f"{at}: the update for '{_label(item)}' is word for word the same as in "
                 f"{previous_period}",
                 source=item.source, priority=item.priority, workstream=item.workstream,
+                organisation=item.organisation,
             ))
         out.append(replace(item, previous_rag=before.rag, trend=trend))  # type: ignore[arg-type]
     gone = tuple(before_items[k] for k in pairing.gone)

@@ -545,4 +545,4 @@ def test_a_tabled_pack_holds_its_exceptions_to_two_slides(tmp_path):
     rows = _exception_rows(prs)
     left = 40 - (len(rows) - 1)
     assert rows[-1][1] == f"{left} more exceptions" and left > 0
-    assert rows[-1][4].startswith("See the Exceptions sheet of this pack's workbook")
+    assert rows[-1][4].startswith("See the Exceptions sheet of board.xlsx")

@@ -51,6 +51,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "milestone": ("milestone text", "key milestone", "next milestone", "milestone description"),
     "metric": ("metric", "kpi", "measure", "assessed by", "success measure", "key metric"),
     "id": ("id", "ref", "reference", "planreports id", "row id"),
+    "organisation": (
+        "organisation", "organization", "organisation name", "organisation code", "org",
+        "org code", "trust", "trust name", "provider", "provider name", "provider code",
+        "member organisation", "system partner", "partner organisation", "reporting organisation",
+    ),
 }
 
 LONGEST_HEADER = 80  # characters: no column name is longer; a longer cell is data, not a header

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planreports.config import Config, Priority, Workstream
 from planreports.findings import finding, from_row, where
@@ -25,6 +25,7 @@ from planreports.reconcile.match import (
     workstream_by_id,
     workstream_candidates,
 )
+from planreports.reconcile.organisations import OrganisationFinder
 
 TEXT_FIELDS = ("priority", "workstream", "item", "update", "lead", "milestone", "metric")
 
@@ -56,6 +57,8 @@ class _Reconciler:
         self._priority_cache: dict[str, Match] = {}
         self._ws_cache: dict[tuple[str, str], Match] = {}
         self._ws_candidates: dict[str, list] = {}
+        self.finder = OrganisationFinder(config.organisations) if config.organisations else None
+        self._said: set[tuple[str, ...]] = set()  # per-file organisation findings, said once
 
     def _workstream_match(self, priority: Priority, project: str) -> Match:
         """Cached: a roll-up repeats the same project titles thousands of times."""
@@ -68,6 +71,50 @@ class _Reconciler:
 
     def add(self, f: Finding) -> None:
         self.findings.append(f)
+
+    def once(self, key: tuple[str, ...], make) -> None:  # noqa: ANN001 - () -> Finding
+        if key not in self._said:
+            self._said.add(key)
+            self.add(make())
+
+    # --- whose row ------------------------------------------------------------------------
+    def organisation(self, row: Row) -> str | None:
+        """The row's organisation: its column's, else its file's (see organisations.py)."""
+        if self.finder is None:
+            return None
+        file = row.source.file
+        filed = self.finder.filed(file)
+        text = row.text("organisation")
+        if text:
+            named = self.finder.named(text)
+            if named is None:
+                fallback = (f"counted under {filed.organisation}, whose tracker it is"
+                            if filed.organisation else "counted under no organisation")
+                self.once(("unknown", file, text), lambda: from_row(
+                    "unknown-organisation", row,
+                    f"{where(file, row.source.sheet, row.cell_of('organisation'))}: "
+                    f"'{_short(text, 40)}' is not an organisation in config.yaml (first such "
+                    f"row); {fallback}",
+                    field="organisation"))
+            elif filed.how in {"folder", "pattern"} and named != filed.organisation:
+                self.once(("mismatch", file, named), lambda: from_row(
+                    "organisation-mismatch", row,
+                    f"{where(file, row.source.sheet, row.cell_of('organisation'))}: the row "
+                    f"names {named} but the tracker is {filed.organisation}'s (by its "
+                    f"{filed.how}); counted under {named}, as the row says",
+                    field="organisation"))
+            if named is not None:
+                return named
+        if filed.organisation is None:
+            rows_say = ("rows that name no configured organisation are"
+                        if "organisation" in row.columns
+                        else "it has no Organisation column, so its items are")
+            self.once(("unassigned", file), lambda: finding(
+                "unassigned-tracker",
+                f"{where(file)}: no organisation's folder or pattern in config.yaml holds this "
+                f"tracker; {rows_say} counted under no organisation",
+                file=file))
+        return filed.organisation
 
     # --- placing a row ------------------------------------------------------------------
     def place(self, row: Row) -> tuple[Priority | None, Workstream | None, str, Match | None]:
@@ -205,6 +252,10 @@ class _Reconciler:
         committee = row.text("committee") or (ws.committee if ws and ws.committee else None) or (
             priority.committee if priority and priority.committee else ""
         )
+        extras = row.extras
+        if self.finder is None and row.text("organisation"):
+            # A trust's tracker may name the trust: kept as written, as any other column is.
+            extras = (("Organisation", row.text("organisation")), *extras)
         return Item(
             priority=pid,
             workstream=ws_title,
@@ -219,8 +270,9 @@ class _Reconciler:
             source=row.source,
             workstream_matched=ws is not None,
             match_score=match.score if match and ws is not None else None,
-            extras=row.extras,
+            extras=extras,
             project=row.text("workstream"),
+            organisation=self.organisation(row),
         )
 
     def rag(self, row: Row, note, label: str) -> str | None:  # noqa: ANN001
@@ -289,8 +341,12 @@ def reconcile(
     for row in rows:
         before = len(r.findings)
         item = r.item(row)
-        key = (item.priority, item.workstream.lower(), item.item.lower(), item.rag,
-               " ".join(item.update.lower().split()))
+        if item.organisation is not None:
+            oid = item.organisation
+            r.findings[before:] = [f if f.organisation else replace(f, organisation=oid)
+                                   for f in r.findings[before:]]
+        key = (item.organisation, item.priority, item.workstream.lower(), item.item.lower(),
+               item.rag, " ".join(item.update.lower().split()))
         first = seen.get(key)
         if first is not None and item.update:
             dropped += 1
@@ -301,17 +357,19 @@ def reconcile(
                 f"'{_short(item.workstream)}' appears twice with the same update (first at "
                 f"{first.source}); counted once",
                 source=row.source, priority=item.priority, workstream=item.workstream,
+                organisation=item.organisation,
             ))
             continue
         seen[key] = item
         items.append(item)
 
-    # The same workstream given different RAGs by different files: both kept, both named.
-    by_ws: dict[tuple[str | None, str], list[Item]] = defaultdict(list)
+    # The same workstream given different RAGs by different files of one organisation (each
+    # member of a system reports its own part): both kept, both named.
+    by_ws: dict[tuple[str | None, str | None, str], list[Item]] = defaultdict(list)
     for item in items:
         if item.workstream_matched and not item.item:
-            by_ws[(item.priority, item.workstream)].append(item)
-    for (pid, title), group in by_ws.items():
+            by_ws[(item.organisation, item.priority, item.workstream)].append(item)
+    for (oid, pid, title), group in by_ws.items():
         files = {i.source.file for i in group}
         rags = {i.rag for i in group if i.rag}
         if len(files) > 1 and len(rags) > 1:
@@ -320,20 +378,47 @@ def reconcile(
                 r.add(finding(
                     "conflicting-rag",
                     f"'{_short(title)}' is reported with different RAGs: {named}",
-                    source=i.source, priority=pid, workstream=title,
+                    source=i.source, priority=pid, workstream=title, organisation=oid,
                 ))
 
-    reported = {(i.priority, i.workstream) for i in items if i.workstream_matched}
-    for p in config.priorities:
-        for w in p.workstreams:
-            if (p.id, w.title) not in reported:
-                r.add(finding(
-                    "missing-return",
-                    f"{p.id} '{_short(w.title)}': no tracker reports on this workstream"
-                    + (f" (lead: {w.lead or p.lead})" if (w.lead or p.lead) else ""),
-                    priority=p.id, workstream=w.title,
-                ))
+    r.findings.extend(missing_returns(config, items))
     return Reconciled(items=tuple(items), findings=tuple(r.findings), dropped=dropped)
+
+
+def missing_returns(config: Config, items: Sequence[Item]) -> list[Finding]:
+    """Configured workstreams no tracker reports on: across the plan for one trust, per
+    organisation for a system (one finding for a member that reported nothing at all)."""
+    reported = {(i.organisation, i.priority, i.workstream) for i in items if i.workstream_matched}
+    out: list[Finding] = []
+    if not config.organisations:
+        members: list[tuple[str | None, str]] = [(None, "")]
+    else:
+        active = {i.organisation for i in items}
+        members = []
+        for org in config.organisations:
+            if org.id in active:
+                members.append((org.id, f"{org.id}: "))
+                continue
+            where_from = (f" (nothing in inputs/{org.folder}/)" if org.folder
+                          else f" (no file matches '{org.pattern}')" if org.pattern else "")
+            out.append(finding(
+                "missing-organisation",
+                f"{org.id} {org.name}: no tracker reports any item{where_from}; none of its "
+                f"{sum(len(p.workstreams) for p in config.priorities)} workstreams is reported",
+                organisation=org.id,
+            ))
+    for oid, prefix in members:
+        for p in config.priorities:
+            for w in p.workstreams:
+                if (oid, p.id, w.title) not in reported:
+                    out.append(finding(
+                        "missing-return",
+                        f"{prefix}{p.id} '{_short(w.title)}': no tracker "
+                        + (f"from {oid} " if oid else "") + "reports on this workstream"
+                        + (f" (lead: {w.lead or p.lead})" if (w.lead or p.lead) else ""),
+                        priority=p.id, workstream=w.title, organisation=oid,
+                    ))
+    return out
 
 
 def _conflict_summary(config: Config, group: list[Item], limit: int = 4) -> str:

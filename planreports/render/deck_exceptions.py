@@ -5,7 +5,8 @@ deteriorated, overdue with the date, no longer reported) and what is being done:
 tracker's own mitigation or recovery column where it has one, else the update's first
 sentence. The whole update stays on its progress slide, in the notes and in the workbook.
 A tabled pack holds its exceptions to two slides; further rows are counted and left to the
-workbook's Exceptions sheet.
+workbook's Exceptions sheet. In summary mode (see deck_summary) every pack does, the PMO's
+too, and the rows come worst first rather than in plan order.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import replace
 from planreports.model import Item
 from planreports.render.actions import action
 from planreports.render.deck_slides import priority_name, rag_cell
+from planreports.render.deck_summary import exception_rank, more, worst_first
 from planreports.render.deck_tables import Table
 from planreports.render.deck_text import PLAIN
 from planreports.render.deck_writer import DeckWriter
@@ -30,26 +32,42 @@ def exceptions(deck: DeckWriter) -> None:
     """Items at the worst RAG, deteriorated, overdue or no longer reported, with why."""
     config, view = deck.config, deck.view
     worst = config.rag[0]
+    rag_order = {s.key: n for n, s in enumerate(config.rag)}
     before = previous_label(view)
-    table = Table(EXCEPTIONS, FRACTIONS)
-    for row in select_exceptions(view):
+    rows: list[tuple[tuple, tuple]] = []  # (rank, Table.add's arguments), in plan order
+    for row in select_exceptions(view):  # the selection the cover report shares
         item, why = row.item, why_it_is_here(config, row, before)
         if row.gone:
-            _no_longer_reported(deck, table, item, why, before)
+            rows.append((exception_rank(None, False, False),
+                         _no_longer_reported(deck, item, why, before)))
         elif item is not None:
-            _add(deck, table, item, why, action(item), f"{_project(item)}: {item.source}")
+            rank = exception_rank(rag_order.get(item.rag), row.deteriorated,
+                                  row.overdue is not None)
+            rows.append((rank, _row(deck, item, why, action(item),
+                                    f"{_project(item)}: {item.source}")))
         else:  # an overdue row that did not become an item of this pack
             f = row.overdue
-            table.add((priority_name(config, f.priority, True), f.workstream or "", "", why,
-                       "", ""), note=f"{f.file}!{f.sheet}!{f.cell}")
-    if not table.rows:
+            rows.append((exception_rank(None, False, True),
+                         ((priority_name(config, f.priority, True), f.workstream or "", "",
+                           why, "", ""), None, f"{f.file}!{f.sheet}!{f.cell}")))
+    if not rows:
         slide = deck.slide("Exceptions")
         deck.text_slides("", [f"No exceptions for {config.report.period}: nothing is "
                               f"{worst.label}, deteriorated, overdue or no longer "
                               f"reported."], first=slide)
         return
-    if deck.pack.reader != "pmo":
-        table = _within(deck, table, TABLED_SLIDES)
+    if deck.summary_mode:
+        rows = worst_first(rows, lambda row: row[0])
+    table = Table(EXCEPTIONS, FRACTIONS)
+    for _, (cells, styles, note) in rows:
+        table.add(cells, styles, note=note)
+    if deck.summary_mode or deck.pack.reader != "pmo":
+        def closing(left: int) -> tuple[str, ...]:
+            return ("", more(left, "exception"), "", "Listed in the workbook",
+                    f"See the Exceptions sheet of {deck.workbook_name}: each with the reason, "
+                    "the RAG and the whole update.", "")
+
+        table = deck.within(table, TABLED_SLIDES, closing)
     deck.table_slides("Exceptions", table, legend=True,
                       notes_title="Source cells of the rows on this slide:")
 
@@ -60,46 +78,22 @@ def _project(item: Item) -> str:
                                  item.item) if t)
 
 
-def _add(deck: DeckWriter, table: Table, item: Item, why: str, what: str, note: str) -> None:
+def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
+    """An exception's cells, their styles and its note (Table.add's arguments)."""
     config = deck.config
     rag, style = rag_cell(config, item, trend=False)
     if item.previous_rag is not None or item.trend == "new":
         before = config.rag_status(item.previous_rag)
         rag += f"\nwas {before.label}" if before else "\nnew"
-    table.add((priority_name(config, item.priority, True), _project(item), rag, why, what,
-               item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN), note=note)
+    return ((priority_name(config, item.priority, True), _project(item), rag, why, what,
+             item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN), note)
 
 
-def _within(deck: DeckWriter, table: Table, slides: int) -> Table:
-    """The most leading rows that fit `slides` slides with a closing row counting the rest."""
-    if len(deck.layout(table)[1].pages) <= slides:
-        return table
-
-    def cut(keep: int) -> Table:
-        out = table.without_rows_from(keep)
-        left = len(table.rows) - keep
-        out.add(("", f"{left} more exception{'s' if left != 1 else ''}", "",
-                 "Listed in the workbook", "See the Exceptions sheet of this pack's workbook: "
-                 "each with the reason, the RAG and the whole update.", ""),
-                note="the rest are in the workbook's Exceptions sheet")
-        return out
-
-    low, high = 0, len(table.rows) - 1  # pages only grow with rows kept: bisect
-    while low < high:
-        mid = (low + high + 1) // 2
-        if len(deck.layout(cut(mid))[1].pages) <= slides:
-            low = mid
-        else:
-            high = mid - 1
-    return cut(low)
-
-
-def _no_longer_reported(deck: DeckWriter, table: Table, item: Item, why: str,
-                        before: str) -> None:
+def _no_longer_reported(deck: DeckWriter, item: Item, why: str, before: str) -> tuple:
     """Last period's item that no tracker reports now, with last period's RAG."""
     # Last period's RAG word and colour, without a trend: there is nothing to compare.
     rag, style = rag_cell(deck.config, replace(item, trend=None))
-    table.add((priority_name(deck.config, item.priority, True), _project(item), rag, why,
-               "Not in any tracker this period", item.lead),
-              (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
-              note=f"{_project(item)}: last reported in {before} at {item.source}")
+    return ((priority_name(deck.config, item.priority, True), _project(item), rag, why,
+             "Not in any tracker this period", item.lead),
+            (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
+            f"{_project(item)}: last reported in {before} at {item.source}")

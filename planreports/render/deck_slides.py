@@ -8,6 +8,8 @@ from pptx.util import Pt
 
 from planreports.model import Item
 from planreports.packs import plan_of
+from planreports.render.deck_summary import NAMES_LISTED, more
+from planreports.render.deck_summary import register_note as register_note_text
 from planreports.render.deck_tables import Table
 from planreports.render.deck_text import (
     GREY,
@@ -75,7 +77,8 @@ def cover(deck: DeckWriter) -> None:
 def summary_slide(deck: DeckWriter) -> None:
     """The period's key messages (summary.txt.j2, which the trust may edit) beside the RAG
     chart by priority; a pack with no items has the messages alone."""
-    messages = bullets(summary(deck.view, deck.template_dir))
+    names = NAMES_LISTED if deck.summary_mode else None
+    messages = bullets(summary(deck.view, deck.template_dir, names_listed=names))
     if not deck.view.items:
         slide = deck.slide("Summary")
         deck.text_slides("Summary", messages, first=slide, sizes=SUMMARY_SIZES)
@@ -88,13 +91,25 @@ def summary_slide(deck: DeckWriter) -> None:
     deck.text_slides("Summary", messages, box, first=slide, sizes=SUMMARY_SIZES)
 
 
-def plan_on_a_page(deck: DeckWriter) -> None:
-    """The pack's priorities with their numbered workstreams (a committee's own part)."""
+def plan_on_a_page(deck: DeckWriter, slides: int | None = None) -> None:
+    """The pack's priorities with their numbered workstreams (a committee's own part), on at
+    most `slides` slides if given (the rest counted)."""
     table = Table(("Priority", "Workstreams"), (0.36, 0.64), bold=frozenset({0}))
     for n, priority, streams in plan_of(deck.view):
         lines = [f"{n}.{j} {w.title}" for j, w in streams]
         table.add((f"{n}. {priority.title}", "\n".join(lines) or "No workstreams configured"))
+    if slides is not None:
+        table = deck.within(table, slides, lambda left: (
+            more(left, "priority", "priorities"),
+            f"Listed with their items on the Register sheet of {deck.workbook_name}"))
     deck.table_slides("Plan on a page", table)
+
+
+def register_note(deck: DeckWriter) -> None:
+    """Summary mode's word on where the items this deck does not list are."""
+    slide = deck.slide("The full register")
+    deck.text_slides("", [register_note_text(len(deck.view.items), deck.max_rows,
+                                             deck.workbook_name)], first=slide)
 
 
 def rag_chart(deck: DeckWriter, slide, box: Box) -> None:  # noqa: ANN001

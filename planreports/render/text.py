@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,16 @@ DEFAULTS = Path(__file__).resolve().parent.parent / "init" / "templates"
 
 def environment(template_dir: Path | None) -> jinja2.Environment:
     """Templates from the working folder first, then the shipped defaults."""
-    search = [str(p) for p in (template_dir, DEFAULTS) if p is not None and p.is_dir()]
+    return _environment(tuple(str(p) for p in (template_dir, DEFAULTS)
+                              if p is not None and p.is_dir()))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(search: tuple[str, ...]) -> jinja2.Environment:
+    # One environment per search path, so a template is compiled once per build, not once
+    # per pack and text; jinja2 still reloads a template whose file has changed.
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
+        loader=jinja2.FileSystemLoader(list(search)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -29,8 +37,12 @@ def environment(template_dir: Path | None) -> jinja2.Environment:
     )
 
 
-def summary_context(view: PackView) -> dict[str, Any]:
-    """The numbers every text template may use, computed once."""
+def summary_context(view: PackView, names_listed: int | None = None) -> dict[str, Any]:
+    """The numbers every text template may use, computed once.
+
+    `names_listed`: the most items each key message names (summary mode); how many more
+    each list had is in `worse_more`, `red_more`, `overdue_more` and `missing_more`.
+    """
     config = view.config
     statuses = list(config.rag)  # type: ignore[attr-defined]
     total = len(view.items)
@@ -48,7 +60,7 @@ def summary_context(view: PackView) -> dict[str, Any]:
     for item in reds:  # four Red CIP rows are one Red workstream with four parts
         red_groups[item.workstream] = red_groups.get(item.workstream, 0) + 1
     return {
-        **_key_messages(view),
+        **_key_messages(view, names_listed),
         "organisation": config.organisation,  # type: ignore[attr-defined]
         "title": config.report.title,  # type: ignore[attr-defined]
         "period": config.report.period,  # type: ignore[attr-defined]
@@ -75,7 +87,7 @@ def _day(day) -> str:  # noqa: ANN001
     return f"{day.day} {day:%b %Y}"
 
 
-def _key_messages(view: PackView) -> dict[str, Any]:
+def _key_messages(view: PackView, names_listed: int | None = None) -> dict[str, Any]:
     """What the summary slide says beyond counts: movement, Reds, overdue, gaps, data quality.
 
     Items are named as their trackers name them (see render.titles), in plan order.
@@ -98,12 +110,18 @@ def _key_messages(view: PackView) -> dict[str, Any]:
                if item.due is not None and item.due < as_of and item.rag not in complete]
     missing = [f.workstream or f.message for f in view.findings if f.code == "missing-return"]
     groups = group_findings(view.findings)
+    reds = [{"title": t, "count": n} for t, n in red.items()]
+    cut = slice(None, names_listed)
     return {
         "as_of_text": f"{as_of.day} {as_of:%B %Y}",
-        "red_projects": [{"title": t, "count": n} for t, n in red.items()],
-        "worse": worse,
-        "overdue": overdue,
-        "missing_returns": missing,
+        "red_projects": reds[cut],
+        "worse": worse[cut],
+        "overdue": overdue[cut],
+        "missing_returns": missing[cut],
+        "red_more": len(reds) - len(reds[cut]),
+        "worse_more": len(worse) - len(worse[cut]),
+        "overdue_more": len(overdue) - len(overdue[cut]),
+        "missing_more": len(missing) - len(missing[cut]),
         "findings_total": len(view.findings),
         "findings_changing": len(changing_figures(view.findings)),
         "finding_groups": [{"code": g.code, "severity": g.severity, "what": g.what,
@@ -111,10 +129,12 @@ def _key_messages(view: PackView) -> dict[str, Any]:
     }
 
 
-def render_text(view: PackView, template_name: str, template_dir: Path | None = None) -> str:
+def render_text(view: PackView, template_name: str, template_dir: Path | None = None,
+                names_listed: int | None = None) -> str:
     """Render one named template (e.g. 'headline.txt.j2') with the pack's summary context."""
     env = environment(template_dir)
-    return env.get_template(template_name).render(**summary_context(view)).strip()
+    context = summary_context(view, names_listed)
+    return env.get_template(template_name).render(**context).strip()
 
 
 def headline(view: PackView, template_dir: Path | None = None) -> str:
@@ -125,6 +145,7 @@ def narrative(view: PackView, template_dir: Path | None = None) -> str:
     return render_text(view, "narrative.txt.j2", template_dir)
 
 
-def summary(view: PackView, template_dir: Path | None = None) -> str:
+def summary(view: PackView, template_dir: Path | None = None,
+            names_listed: int | None = None) -> str:
     """The summary slide's key messages (summary.txt.j2): a line each, "- " for a bullet."""
-    return render_text(view, "summary.txt.j2", template_dir)
+    return render_text(view, "summary.txt.j2", template_dir, names_listed)

@@ -19,9 +19,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from planreports.errors import RenderError
 from planreports.model import Finding, PackView, PeriodSummary
+from planreports.render.org_matrix import organisation_matrix
 from planreports.render.text import headline
 from planreports.render.workbook_exceptions import write_exceptions
 from planreports.render.workbook_matrix import matrix_cells, write_matrix
+from planreports.render.workbook_organisations import write_organisations
 from planreports.render.workbook_register import write_register
 from planreports.render.workbook_sheets import (
     BOLD_SCALE,
@@ -36,8 +38,10 @@ from planreports.render.workbook_sheets import (
     write_data_quality,
 )
 
-# In tab order; the Matrix only where trackers give directorates (see workbook_matrix).
-SHEETS = ("Dashboard", "Register", "Exceptions", "Data quality", "Matrix", "Sources", "RAG key")
+# In tab order; Organisations only for a system's roll-up, the Matrix only where trackers give
+# directorates (see workbook_organisations, workbook_matrix).
+SHEETS = ("Dashboard", "Organisations", "Register", "Exceptions", "Data quality", "Matrix",
+          "Sources", "RAG key")
 NO_RAG_COLOUR = "#AEB7BD"
 ROW_PX = 17  # default row height in pixels for 10 pt Arial, used to keep charts apart
 HISTORY_PERIODS = 8  # the current period and up to seven before it: two years of quarters
@@ -76,14 +80,19 @@ def render_workbook(view: PackView, target: Path, template_dir: Path | None = No
         "created": dt.datetime.combine(config.report.as_of, dt.time()),
     })
     matrix = matrix_cells(pack)
-    sheets = {name: workbook.add_worksheet(name) for name in SHEETS
-              if name != "Matrix" or matrix is not None}
+    organisations = organisation_matrix(view)
+    left_out = {"Matrix"} if matrix is None else set()
+    if organisations is None:
+        left_out.add("Organisations")
+    sheets = {name: workbook.add_worksheet(name) for name in SHEETS if name not in left_out}
     # Fill order differs from tab order: the dashboard and the data-quality sheet count the
     # findings that writing the other sheets raises (text cut to Excel's cell limit).
     write_register(pack, sheets["Register"])
     write_exceptions(pack, sheets["Exceptions"])
     if matrix is not None:
         write_matrix(pack, sheets["Matrix"], matrix)
+    if organisations is not None:
+        write_organisations(pack, sheets["Organisations"], organisations)
     write_sources(pack, sheets["Sources"])
     write_rag_key(pack, sheets["RAG key"])
     findings = [*view.findings, *pack.findings]

@@ -99,6 +99,7 @@ def exception_columns(pack: PackWorkbook, records: list[tuple]) -> list[Column]:
     return [
         Column("Why", lambda r: r[2], "bold", 26, 26, True),
         Column("Priority", priority, "text", 13, 13, True),
+        Column("Organisation", _of_item(lambda i: i.organisation or ""), "text", 12, 14),
         Column("Workstream", workstream, "text", 14, 24, True, _item),
         Column("Project as the tracker names it",
                _of_item(lambda i: own_title(i) if counts_under(i) else ""), "text", 14, 24,

@@ -35,6 +35,7 @@ def register_columns(pack: PackWorkbook, items: list[Item]) -> list[Column]:
 
     return [
         Column("Priority", lambda i: pack.label_of(i.priority), "text", 13, 13, True),
+        Column("Organisation", lambda i: i.organisation or "", "text", 12, 14),
         Column("Workstream", lambda i: i.workstream, "bold", 14, 24, True, me),
         Column("Project as the tracker names it", _as_reported, "text", 14, 24, item=me),
         Column("Item", lambda i: i.item, "text", 6, 22, item=me),
