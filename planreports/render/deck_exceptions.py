@@ -22,6 +22,7 @@ from planreports.render.deck_summary import exception_rank, more, worst_first
 from planreports.render.deck_tables import Table
 from planreports.render.deck_text import PLAIN
 from planreports.render.deck_writer import DeckWriter
+from planreports.render.org_matrix import whose
 from planreports.render.titles import counts_under, own_title
 
 EXCEPTIONS = ("Priority", "Project", "RAG", "Why it is here", "Action or latest position", "Lead")
@@ -86,10 +87,10 @@ def exceptions(deck: DeckWriter) -> None:
                       notes_title="Source cells of the rows on this slide:")
 
 
-def _project(item: Item) -> str:
+def _project(item: Item, whose: str = "") -> str:
     under = counts_under(item)
-    return "\n".join(t for t in (own_title(item), f"\nWorkstream: {under}" if under else "",
-                                 item.item) if t)
+    return "\n".join(t for t in (whose + own_title(item),
+                                 f"\nWorkstream: {under}" if under else "", item.item) if t)
 
 
 def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
@@ -99,7 +100,8 @@ def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
     if item.previous_rag is not None or item.trend == "new":
         before = config.rag_status(item.previous_rag)
         rag += f"\nwas {before.label}" if before else "\nnew"
-    return ((priority_name(config, item.priority, True), _project(item), rag, why, what,
+    return ((priority_name(config, item.priority, True), _project(item, whose(deck.view)(item)),
+             rag, why, what,
              item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN), note)
 
 
@@ -115,7 +117,8 @@ def _no_longer_reported(deck: DeckWriter) -> list[tuple]:
         was = f"was {status.label} in {before}" if status else f"no RAG in {before}"
         # Last period's RAG word and colour, without a trend: there is nothing to compare.
         rag, style = rag_cell(config, replace(item, trend=None))
-        rows.append(((priority_name(config, item.priority, True), _project(item), rag,
+        rows.append(((priority_name(config, item.priority, True),
+                      _project(item, whose(view)(item)), rag,
                       f"No longer reported ({was})", "Not in any tracker this period",
                       item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
                      f"{_project(item)}: last reported in {before} at {item.source}"))
