@@ -44,7 +44,8 @@ def exceptions(deck: DeckWriter) -> None:
     rag_order = {s.key: n for n, s in enumerate(config.rag)}
     overdue = {(f.file, f.sheet, _row_number(f.cell)): f
                for f in view.findings if f.code == "overdue"}
-    rows: list[tuple[tuple, tuple]] = []  # (rank, Table.add's arguments), in plan order
+    # (rank, whose and which priority, Table.add's arguments), in plan order
+    rows: list[tuple[tuple, tuple, tuple]] = []
     for item in ordered(config, view.items):
         why = []
         if item.rag == worst.key:
@@ -58,13 +59,15 @@ def exceptions(deck: DeckWriter) -> None:
         if why:
             rank = exception_rank(rag_order.get(item.rag), item.trend == "deteriorated",
                                   found is not None)
-            rows.append((rank, _row(deck, item, "\n".join(why), action(item),
-                                    f"{_project(item)}: {src}")))
+            rows.append((rank, (item.organisation, item.priority),
+                         _row(deck, item, "\n".join(why), action(item),
+                              f"{_project(item)}: {src}")))
     for f in overdue.values():  # overdue rows that did not become an item of this pack
-        rows.append((exception_rank(None, False, True),
+        rows.append((exception_rank(None, False, True), (f.organisation, f.priority),
                      ((priority_name(config, f.priority, True), f.workstream or "", "",
                        f.message, "", ""), None, f"{f.file}!{f.sheet}!{f.cell}")))
-    rows.extend((exception_rank(None, False, False), row) for row in _no_longer_reported(deck))
+    rows.extend((exception_rank(None, False, False), group, row)
+                for group, row in _no_longer_reported(deck))
     if not rows:
         slide = deck.slide("Exceptions")
         deck.text_slides("", [f"No exceptions for {config.report.period}: nothing is "
@@ -72,9 +75,9 @@ def exceptions(deck: DeckWriter) -> None:
                               f"reported."], first=slide)
         return
     if deck.summary_mode:
-        rows = worst_first(rows, lambda row: row[0])
+        rows = worst_first(rows, lambda row: row[0], lambda row: row[1])
     table = Table(EXCEPTIONS, FRACTIONS)
-    for _, (cells, styles, note) in rows:
+    for _, _, (cells, styles, note) in rows:
         table.add(cells, styles, note=note)
     if deck.summary_mode or deck.pack.reader != "pmo":
         def closing(left: int) -> tuple[str, ...]:
@@ -106,7 +109,8 @@ def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
 
 
 def _no_longer_reported(deck: DeckWriter) -> list[tuple]:
-    """Last period's items that no tracker reports now, each with last period's RAG."""
+    """Last period's items that no tracker reports now, each with last period's RAG: as
+    (whose and which priority, Table.add's arguments)."""
     config, view = deck.config, deck.view
     # The latest earlier period: history is oldest first, but a caller's order is not trusted.
     latest = max(view.history, key=lambda p: p.as_of, default=None)
@@ -117,9 +121,9 @@ def _no_longer_reported(deck: DeckWriter) -> list[tuple]:
         was = f"was {status.label} in {before}" if status else f"no RAG in {before}"
         # Last period's RAG word and colour, without a trend: there is nothing to compare.
         rag, style = rag_cell(config, replace(item, trend=None))
-        rows.append(((priority_name(config, item.priority, True),
-                      _project(item, whose(view)(item)), rag,
-                      f"No longer reported ({was})", "Not in any tracker this period",
-                      item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
-                     f"{_project(item)}: last reported in {before} at {item.source}"))
+        cells = (priority_name(config, item.priority, True), _project(item, whose(view)(item)),
+                 rag, f"No longer reported ({was})", "Not in any tracker this period", item.lead)
+        rows.append(((item.organisation, item.priority),
+                     (cells, (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
+                      f"{_project(item)}: last reported in {before} at {item.source}")))
     return rows
