@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from planreports.watch import Watched
 
 Progress = Callable[[str, str], None]  # (stage, detail)
+PARALLEL_FROM = 4_000  # rows to write (a workbook's item counting four) before packs fork
 
 
 class Located(NamedTuple):
@@ -194,6 +195,10 @@ def _write_packs(
 
     The files are written in parallel, one worker process per core, biggest first: a region's
     roll-up and PMO workbooks of every item are most of a build."""
+    # Imported here, before the workers fork, so that each inherits them loaded.
+    import planreports.render.deck
+    import planreports.render.workbook  # noqa: F401
+
     config = run.config
     template_dir = config.resolve(config.templates.folder)
     jobs: list[tuple[str, Callable[[Path], list[Finding]]]] = []
@@ -209,7 +214,9 @@ def _write_packs(
     if progress:
         progress("render", ", ".join(name for name, _ in jobs))
     biggest_first = sorted(range(len(jobs)), key=lambda i: -made[i][2])
-    written = files.add_all([jobs[i] for i in biggest_first])
+    # A trust's packs take a fraction of a second: forking workers would cost more than it saves.
+    parallel = sum(size for _, _, size in made) >= PARALLEL_FROM
+    written = files.add_all([jobs[i] for i in biggest_first], workers=None if parallel else 1)
     outputs: list[Output] = [Output(pack="", kind="json", path="", sha256="")] * len(jobs)
     extra_findings: list[Finding] = []
     for i, (file, raised) in zip(biggest_first, written, strict=True):

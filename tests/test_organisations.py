@@ -347,3 +347,19 @@ def test_next_quarter_pairs_each_item_with_its_own_members_last(tmp_path: Path) 
     assert {i.trend for i in q3.items} <= {"same", "improved"}
     member = next(p.view for p in q3.packs if p.view.name == "nbt")
     assert [sum(h.counts.values()) for h in member.history] == [nbt_q2]
+
+
+def test_the_roll_ups_exceptions_say_whose_each_is(region: dict) -> None:
+    prs = Presentation(str(region["out"] / "board.pptx"))
+    rows = [[c.text for c in r.cells] for s in prs.slides
+            if s.shapes.title.text.startswith("Exceptions")
+            for shape in s.shapes if shape.has_table for r in list(shape.table.rows)[1:]]
+    projects = [r[1] for r in rows if r[2]]  # not the closing "N more" row
+    assert projects and all(p.split(": ")[0] in {*MEMBERS, "(no organisation)"}
+                            for p in projects)
+    assert {p.split(": ")[0] for p in projects} >= {"NBT", "UHBW", "SIRONA"}
+    member = Presentation(str(region["out"] / "nbt.pptx"))
+    own = [[c.text for c in r.cells] for s in member.slides
+           if s.shapes.title.text.startswith("Exceptions")
+           for shape in s.shapes if shape.has_table for r in list(shape.table.rows)[1:]]
+    assert own and not any(r[1].startswith("NBT: ") for r in own)

@@ -25,6 +25,7 @@ from planreports.render.actions import action
 from planreports.render.deck_slides import priority_name
 from planreports.render.deck_text import GREY, on_colour
 from planreports.render.exception_rows import previous_label, select_exceptions, why_it_is_here
+from planreports.render.org_matrix import whose
 from planreports.render.text import headline, summary, summary_context
 from planreports.render.titles import counts_under, own_title
 
@@ -133,6 +134,7 @@ def _rag_by_priority(view: PackView) -> dict[str, Any]:
 def _exceptions(view: PackView) -> dict[str, Any]:
     config: Any = view.config
     before = previous_label(view)
+    prefix = whose(view)  # "NBT: " before each project in a roll-up, as the deck has it
     rows = []
     for row in select_exceptions(view):
         item, why = row.item, why_it_is_here(config, row, before)
@@ -149,7 +151,7 @@ def _exceptions(view: PackView) -> dict[str, Any]:
             was = config.rag_status(item.previous_rag)
             label += f"\nwas {was.label}" if was else "\nnew"
         under = counts_under(item)
-        project = "\n".join(t for t in (own_title(item), item.item,
+        project = "\n".join(t for t in (prefix(item) + own_title(item), item.item,
                                         f"Workstream: {under}" if under else "") if t)
         rows.append({"priority": priority_name(config, item.priority, True),
                      "project": project, "rag": _rag_text(label, fill), "fill": fill,

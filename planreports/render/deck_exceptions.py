@@ -21,6 +21,7 @@ from planreports.render.deck_tables import Table
 from planreports.render.deck_text import PLAIN
 from planreports.render.deck_writer import DeckWriter
 from planreports.render.exception_rows import previous_label, select_exceptions, why_it_is_here
+from planreports.render.org_matrix import whose
 from planreports.render.titles import counts_under, own_title
 
 EXCEPTIONS = ("Priority", "Project", "RAG", "Why it is here", "Action or latest position", "Lead")
@@ -34,20 +35,21 @@ def exceptions(deck: DeckWriter) -> None:
     worst = config.rag[0]
     rag_order = {s.key: n for n, s in enumerate(config.rag)}
     before = previous_label(view)
-    rows: list[tuple[tuple, tuple]] = []  # (rank, Table.add's arguments), in plan order
+    # (rank, whose and which priority, Table.add's arguments), in plan order
+    rows: list[tuple[tuple, tuple, tuple]] = []
     for row in select_exceptions(view):  # the selection the cover report shares
         item, why = row.item, why_it_is_here(config, row, before)
         if row.gone:
-            rows.append((exception_rank(None, False, False),
+            rows.append((exception_rank(None, False, False), (item.organisation, item.priority),
                          _no_longer_reported(deck, item, why, before)))
         elif item is not None:
             rank = exception_rank(rag_order.get(item.rag), row.deteriorated,
                                   row.overdue is not None)
-            rows.append((rank, _row(deck, item, why, action(item),
-                                    f"{_project(item)}: {item.source}")))
+            rows.append((rank, (item.organisation, item.priority),
+                         _row(deck, item, why, action(item), f"{_project(item)}: {item.source}")))
         else:  # an overdue row that did not become an item of this pack
             f = row.overdue
-            rows.append((exception_rank(None, False, True),
+            rows.append((exception_rank(None, False, True), (f.organisation, f.priority),
                          ((priority_name(config, f.priority, True), f.workstream or "", "",
                            why, "", ""), None, f"{f.file}!{f.sheet}!{f.cell}")))
     if not rows:
@@ -57,9 +59,9 @@ def exceptions(deck: DeckWriter) -> None:
                               f"reported."], first=slide)
         return
     if deck.summary_mode:
-        rows = worst_first(rows, lambda row: row[0])
+        rows = worst_first(rows, lambda row: row[0], lambda row: row[1])
     table = Table(EXCEPTIONS, FRACTIONS)
-    for _, (cells, styles, note) in rows:
+    for _, _, (cells, styles, note) in rows:
         table.add(cells, styles, note=note)
     if deck.summary_mode or deck.pack.reader != "pmo":
         def closing(left: int) -> tuple[str, ...]:
@@ -72,10 +74,10 @@ def exceptions(deck: DeckWriter) -> None:
                       notes_title="Source cells of the rows on this slide:")
 
 
-def _project(item: Item) -> str:
+def _project(item: Item, whose: str = "") -> str:
     under = counts_under(item)
-    return "\n".join(t for t in (own_title(item), f"\nWorkstream: {under}" if under else "",
-                                 item.item) if t)
+    return "\n".join(t for t in (whose + own_title(item),
+                                 f"\nWorkstream: {under}" if under else "", item.item) if t)
 
 
 def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
@@ -85,15 +87,18 @@ def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
     if item.previous_rag is not None or item.trend == "new":
         before = config.rag_status(item.previous_rag)
         rag += f"\nwas {before.label}" if before else "\nnew"
-    return ((priority_name(config, item.priority, True), _project(item), rag, why, what,
+    return ((priority_name(config, item.priority, True), _project(item, whose(deck.view)(item)),
+             rag, why, what,
              item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN), note)
 
 
 def _no_longer_reported(deck: DeckWriter, item: Item, why: str, before: str) -> tuple:
-    """Last period's item that no tracker reports now, with last period's RAG."""
+    """Last period's item that no tracker reports now, with last period's RAG (Table.add's
+    arguments)."""
+    config = deck.config
     # Last period's RAG word and colour, without a trend: there is nothing to compare.
-    rag, style = rag_cell(deck.config, replace(item, trend=None))
-    return ((priority_name(deck.config, item.priority, True), _project(item), rag, why,
-             "Not in any tracker this period", item.lead),
-            (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
+    rag, style = rag_cell(config, replace(item, trend=None))
+    cells = (priority_name(config, item.priority, True), _project(item, whose(deck.view)(item)),
+             rag, why, "Not in any tracker this period", item.lead)
+    return (cells, (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
             f"{_project(item)}: last reported in {before} at {item.source}")
