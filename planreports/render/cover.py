@@ -23,8 +23,14 @@ from planreports.model import PackView
 from planreports.packs import pack_of, plan_of
 from planreports.render.actions import action
 from planreports.render.deck_slides import priority_name
+from planreports.render.deck_summary import NAMES_LISTED, in_summary_mode
 from planreports.render.deck_text import GREY, on_colour
-from planreports.render.exception_rows import previous_label, select_exceptions, why_it_is_here
+from planreports.render.exception_rows import (
+    previous_label,
+    select_exceptions,
+    why_it_is_here,
+    worst_exceptions,
+)
 from planreports.render.org_matrix import whose
 from planreports.render.text import headline, summary, summary_context
 from planreports.render.titles import counts_under, own_title
@@ -36,6 +42,7 @@ TC_PR_ORDER = ("cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "
                "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark")
 STATUS_COLUMN_TWIPS = 907  # 1.6 cm: a RAG count column; the priority column takes the rest
 BODY_TWIPS = 9638  # 17 cm: A4 between the template's 2 cm margins
+COVER_EXCEPTIONS = 20  # a summary paper's exceptions table: the worst this many
 
 
 def _day(day) -> str:  # noqa: ANN001
@@ -59,7 +66,9 @@ def cover_context(view: PackView, template_dir: Path | None = None) -> dict[str,
     config: Any = view.config
     pack = pack_of(view)
     paper = pack.paper
-    numbers = summary_context(view)
+    # A pack past deck.max_rows is a summary paper: the cover names what the slides name.
+    names = NAMES_LISTED if in_summary_mode(len(view.items), config.deck_max_rows(pack)) else None
+    numbers = summary_context(view, names)
     report = config.report
     base = {"organisation": config.organisation, "title": report.title,
             "period": report.period, "previous_period": numbers["previous_period"],
@@ -87,10 +96,11 @@ def cover_context(view: PackView, template_dir: Path | None = None) -> dict[str,
         "recommendation": recommendation,
         "headline": headline(view, template_dir),
         "key_messages": [line[2:] if line.startswith("- ") else line
-                         for line in summary(view, template_dir).splitlines() if line.strip()],
+                         for line in summary(view, template_dir, names).splitlines()
+                         if line.strip()],
         **_rag_by_priority(view),
-        **_exceptions(view),
-        **_movement(view, numbers),
+        **_exceptions(view, COVER_EXCEPTIONS if names else None),
+        **_movement(view, numbers, names),
         **_missing(view, numbers),
         # A paragraph per blank-line break; YAML's own line breaks inside one are spaces.
         "equality_statement": [" ".join(p.split()) for p in re.split(r"\n\s*\n", equality)
@@ -131,12 +141,15 @@ def _rag_by_priority(view: PackView) -> dict[str, Any]:
                              for key, _, _ in statuses]}
 
 
-def _exceptions(view: PackView) -> dict[str, Any]:
+def _exceptions(view: PackView, cap: int | None = None) -> dict[str, Any]:
+    """The exceptions table; past `cap`, the worst `cap` of them (as the deck ranks them)."""
     config: Any = view.config
     before = previous_label(view)
     prefix = whose(view)  # "NBT: " before each project in a roll-up, as the deck has it
     rows = []
-    for row in select_exceptions(view):
+    selected = select_exceptions(view)
+    shown = selected if cap is None else worst_exceptions(config, selected)[:cap]
+    for row in shown:
         item, why = row.item, why_it_is_here(config, row, before)
         if item is None:  # an overdue row that became no item of this pack
             f = row.overdue
@@ -159,7 +172,13 @@ def _exceptions(view: PackView) -> dict[str, Any]:
                      "action": "Not in any tracker this period" if row.gone else action(item),
                      "lead": item.lead})
     worst = config.rag[0].label
-    if rows:
+    if len(rows) < len(selected):
+        intro = (f"{len(selected):,} exceptions for {config.report.period}: items at {worst}, "
+                 f"deteriorated, overdue or no longer reported. The {len(rows)} worst are below, "
+                 "taking turns across priorities, each with why it is here and the tracker's "
+                 f"action or latest position; the workbook's Exceptions sheet holds all "
+                 f"{len(selected):,}.")
+    elif rows:
         intro = (f"{len(rows)} exception{'s' if len(rows) != 1 else ''} for "
                  f"{config.report.period}: items at {worst}, deteriorated, overdue or no longer "
                  "reported, each with why it is here and the tracker's action or latest "
@@ -178,7 +197,9 @@ def _change(before: int | None, now: int) -> str:
     return f"+{now - before}" if now > before else f"\u2212{before - now}"  # a real minus sign
 
 
-def _movement(view: PackView, numbers: dict[str, Any]) -> dict[str, Any]:
+def _movement(view: PackView, numbers: dict[str, Any], names: int | None = None
+              ) -> dict[str, Any]:
+    """Counts then and now by status, and the items that moved (the first `names` of each)."""
     previous = numbers["previous_period"]
     if not previous:
         return {"movement": [], "movement_lines": [], "movement_intro": (
@@ -199,18 +220,29 @@ def _movement(view: PackView, numbers: dict[str, Any]) -> dict[str, Any]:
              f"{trends['improved']} improved, {trends['same']} unchanged, {trends['new']} new "
              f"and {gone} no longer reported.")
     lines = [f"Deteriorated: {w['title']} ({w['was']} to {w['now']})" for w in numbers["worse"]]
+    if numbers["worse_more"]:
+        lines.append(f"Deteriorated: and {numbers['worse_more']:,} more (the workbook's "
+                     "Register gives each item's trend)")
     label = {s.key: s.label for s in view.config.rag}  # type: ignore[attr-defined]
+    improved = numbers["improved"]
+    named = improved if names is None else improved[:names]
     lines += [f"Improved: {own_title(i)}{': ' + i.item if i.item else ''} "
               f"({label.get(i.previous_rag or '', 'no RAG')} to {label.get(i.rag or '', 'no RAG')})"
-              for i in numbers["improved"]]
+              for i in named]
+    if len(named) < len(improved):
+        lines.append(f"Improved: and {len(improved) - len(named):,} more")
     return {"movement": rows, "movement_lines": lines, "movement_intro": intro}
 
 
 def _missing(view: PackView, numbers: dict[str, Any]) -> dict[str, Any]:
     missing = list(numbers["missing_returns"])
+    every = len(missing) + numbers["missing_more"]
+    if numbers["missing_more"]:
+        missing.append(f"and {numbers['missing_more']:,} more: the workbook's Data quality "
+                       "sheet lists each")
     period = view.config.report.period  # type: ignore[attr-defined]
     if missing:
-        intro = (f"{len(missing)} workstream{'s' if len(missing) != 1 else ''} in this pack "
+        intro = (f"{every:,} workstream{'s' if every != 1 else ''} in this pack "
                  f"sent no return for {period}:")
     else:
         intro = f"Every workstream in this pack sent a return for {period}."

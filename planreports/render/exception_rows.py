@@ -8,10 +8,12 @@ period's items that no tracker reports now. Pure logic: the renderers word and l
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from planreports.model import Finding, Item, PackView
 from planreports.render.deck_progress import ordered
+from planreports.render.deck_summary import exception_rank, worst_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,26 @@ def select_exceptions(view: PackView) -> tuple[ExceptionRow, ...]:
     rows.extend(ExceptionRow(item, gone=True)
                 for item in ordered(config, view.no_longer_reported))
     return tuple(rows)
+
+
+def worst_exceptions(config, rows: Sequence[ExceptionRow]) -> list[ExceptionRow]:  # noqa: ANN001
+    """Worst first, as a summary deck ranks them: worst RAG, deteriorated, overdue; rows that
+    rank alike take turns by organisation and priority."""
+    order = {s.key: n for n, s in enumerate(config.rag)}
+
+    def rank(row: ExceptionRow) -> tuple:
+        item = row.item
+        if row.gone:
+            return exception_rank(None, False, False)
+        return exception_rank(order.get(item.rag) if item else None, row.deteriorated,
+                              row.overdue is not None)
+
+    def group(row: ExceptionRow) -> tuple:
+        if row.item is not None:
+            return (row.item.organisation, row.item.priority)
+        return (row.overdue.organisation, row.overdue.priority) if row.overdue else (None, None)
+
+    return worst_first(rows, rank, group)
 
 
 def _day(day) -> str:  # noqa: ANN001
