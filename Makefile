@@ -30,6 +30,7 @@ samples: $(STAMP)
 
 template: $(STAMP)
 	$(BIN)/python scripts/make_deck_template.py
+	$(BIN)/python scripts/make_cover_template.py
 
 pictures: $(STAMP)
 	$(BIN)/python scripts/make_pictures.py

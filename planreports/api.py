@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -22,9 +23,11 @@ from planreports.run import PackResult, Run
 if TYPE_CHECKING:
     from planreports.history import Period
     from planreports.returns import Returns
+    from planreports.tabling import TablingDone
     from planreports.watch import Watched
 
 Progress = Callable[[str, str], None]  # (stage, detail)
+PARALLEL_FROM = 4_000  # rows to write (a workbook's item counting four) before packs fork
 
 
 class Located(NamedTuple):
@@ -165,8 +168,13 @@ def build(
         names = ", ".join(p.name for p in config.packs)
         raise UsageError(f"no pack named {pack!r} in {config.path.name} (packs: {names})")
     out_dir = config.outputs_dir / config.period_slug
+    from planreports.tabling import refuse_if_tabled
+
+    # A tabled period is refused before the lock is taken: its folder stays byte for byte.
+    refuse_if_tabled(config)
     on_wait = (lambda said: progress("wait", said)) if progress else None
     with build_lock(out_dir, on_wait=on_wait):
+        refuse_if_tabled(config)  # tabled while this build waited for the lock
         notes = recover(out_dir)
         run = _read_and_reconcile(config, progress, history_write=True)
         with OutputSet(out_dir) as files:
@@ -182,41 +190,107 @@ def build(
 def _write_packs(
     run: Run, files: OutputSet, out_dir: Path, only: str | None, progress: Progress | None
 ) -> Run:
-    """Every pack's workbook and deck, staged in `files`; the run with their outputs."""
-    from planreports.render.deck import render_deck
-    from planreports.render.workbook import render_workbook
+    """Every pack's workbook, deck and cover report, staged in `files`; the run with their
+    outputs (and each pack's PDF after them, see _write_pdfs).
+
+    The files are written in parallel, one worker process per core, biggest first: a region's
+    roll-up and PMO workbooks of every item are most of a build."""
+    # Imported here, before the workers fork, so that each inherits them loaded.
+    import planreports.render.deck
+    import planreports.render.workbook  # noqa: F401
 
     config = run.config
     template_dir = config.resolve(config.templates.folder)
-    outputs: list[Output] = []
-    extra_findings: list[Finding] = []
+    jobs: list[tuple[str, Callable[[Path], list[Finding]]]] = []
+    made: list[tuple[str, str, int]] = []  # (pack, kind, size) of each job
     for result in run.packs:
         view = result.view
         if only is not None and view.name != only:
             continue
-        raised: list[Finding] = []
-
-        def write_workbook(path: Path, view: PackView = view, raised: list = raised) -> None:
-            with _rendering(f"{view.name}.xlsx"):
-                raised.extend(render_workbook(view, path, template_dir) or [])
-
-        def write_deck(path: Path, view: PackView = view) -> None:
-            with _rendering(f"{view.name}.pptx"):
-                render_deck(view, config.deck_template, path, template_dir)
-
-        for kind, write in (("xlsx", write_workbook), ("pptx", write_deck)):
-            if progress:
-                progress("render", f"{view.name}.{kind}")
-            written = files.add(f"{view.name}.{kind}", write)
-            outputs.append(Output(pack=view.name, kind=kind, path=written.path.name,  # type: ignore[arg-type]
-                                  sha256=written.sha256))
+        for kind in ("xlsx", "pptx", "docx"):
+            jobs.append((f"{view.name}.{kind}",
+                         functools.partial(_render, kind, view, config, template_dir)))
+            made.append((view.name, kind, len(view.items) * (4 if kind == "xlsx" else 1)))
+    if progress:
+        progress("render", ", ".join(name for name, _ in jobs))
+    biggest_first = sorted(range(len(jobs)), key=lambda i: -made[i][2])
+    # A trust's packs take a fraction of a second: forking workers would cost more than it saves.
+    parallel = sum(size for _, _, size in made) >= PARALLEL_FROM
+    written = files.add_all([jobs[i] for i in biggest_first], workers=None if parallel else 1)
+    outputs: list[Output] = [Output(pack="", kind="json", path="", sha256="")] * len(jobs)
+    extra_findings: list[Finding] = []
+    for i, (file, raised) in zip(biggest_first, written, strict=True):
+        pack, kind, _ = made[i]
+        outputs[i] = Output(pack=pack, kind=kind, path=file.path.name,  # type: ignore[arg-type]
+                            sha256=file.sha256)
         extra_findings.extend(f for f in raised if f not in extra_findings)
+    built = [r.view for r in run.packs if only is None or r.view.name == only]
+    pdfs, notes = _write_pdfs(config, built, files, progress)
     return replace(
         run,
         findings=sort_findings([*run.findings, *extra_findings]),
-        outputs=tuple(outputs),
+        outputs=(*outputs, *pdfs),
         out_dir=out_dir,
+        notes=(*run.notes, *notes),
     )
+
+
+def _render(kind: str, view: PackView, config: Config, template_dir: Path, path: Path
+            ) -> list[Finding]:
+    """One pack's workbook, deck or cover report at `path`; the findings writing it raised."""
+    from planreports.render.cover import render_cover
+    from planreports.render.deck import render_deck
+    from planreports.render.workbook import render_workbook
+
+    with _rendering(f"{view.name}.{kind}"):
+        if kind == "xlsx":
+            return render_workbook(view, path, template_dir) or []
+        if kind == "docx":
+            render_cover(view, config.cover_template, path, template_dir)
+            return []
+        render_deck(view, config.deck_template, path, template_dir)
+        return []
+
+
+def _write_pdfs(
+    config: Config, views: list[PackView], files: OutputSet, progress: Progress | None
+) -> tuple[list[Output], list[str]]:
+    """Each pack's board-portal PDF (cover report, then slides), made from its staged .docx
+    and .pptx in one LibreOffice run; without LibreOffice, or where it fails, a note saying
+    so and no PDF: the PDF is the one output that needs another program, and the rest of the
+    set is still good.
+
+    A PDF this build does not make is removed with the set's commit, so outputs/ never
+    holds a PDF older than the cover report and deck beside it."""
+    from planreports.render.cover import cover_context
+    from planreports.render.pdf import MISSING, PackPdf, find_soffice, make_pdfs
+
+    program = find_soffice() if config.outputs.pdf else None
+    if program is None:
+        for view in views:
+            files.remove(f"{view.name}.pdf")
+        if config.outputs.pdf and views:
+            return [], [f"{MISSING} ({', '.join(v.name + '.pdf' for v in views)}): install "
+                        "LibreOffice, or set outputs.pdf: false; every other output was written"]
+        return [], []
+    if progress:
+        progress("render", f"{len(views)} PDF{'s' if len(views) != 1 else ''} (LibreOffice)")
+    template_dir = config.resolve(config.templates.folder)
+    made, problems = make_pdfs(program, [
+        PackPdf(view.name, cover_context(view, template_dir)["paper_title"],
+                files.read(f"{view.name}.docx"), files.read(f"{view.name}.pptx"))
+        for view in views
+    ])
+    outputs = []
+    for view in views:
+        data = made.get(view.name)
+        if data is None:
+            files.remove(f"{view.name}.pdf")
+            continue
+        written = files.add(f"{view.name}.pdf", lambda path, data=data: path.write_bytes(data))
+        outputs.append(Output(pack=view.name, kind="pdf", path=written.path.name,
+                              sha256=written.sha256))
+    return outputs, problems
 
 
 def _commit(files: OutputSet, run: Run) -> None:
@@ -224,12 +298,14 @@ def _commit(files: OutputSet, run: Run) -> None:
     import sqlalchemy as sa
 
     from planreports import history
+    from planreports.tabling import check_not_tabled
 
     config = run.config
     engine = history.engine_for(config.history_url)
     try:
         with engine.connect() as conn:
             transaction = conn.begin()
+            check_not_tabled(conn, config.report.period)
             history.record_in(
                 conn, config.report.period, config.report.as_of, run.items, run.findings, config
             )
@@ -404,6 +480,14 @@ def history_periods(config_path: str | Path) -> list[Period]:
         return history.periods(engine)
     finally:
         engine.dispose()
+
+
+def table(config_path: str | Path, period: str, *, reopen: bool = False) -> TablingDone:
+    """Mark a period's packs as tabled: their hashes recorded, later builds of it refused.
+    With `reopen`, record that it was reopened, so it can be built again."""
+    from planreports.tabling import table_period
+
+    return table_period(load_config(config_path), period, reopen=reopen)
 
 
 def history_remove(config_path: str | Path, period: str) -> Period:

@@ -438,6 +438,30 @@ def watch(
         out.print("Stopped watching.")
 
 
+@app.command()
+@handles_errors
+def table(
+    period: Annotated[str, typer.Argument(help="The period's label (or its folder name).")],
+    config: ConfigOpt = Path("config.yaml"),
+    reopen: Annotated[bool, typer.Option(
+        help="Reopen a tabled period, so that it can be built again (recorded too).")] = False,
+) -> None:
+    """Mark a period's packs as tabled: their hashes recorded, later builds of it refused."""
+    done = api.table(config, period, reopen=reopen)
+    when = f"{done.at.day} {done.at:%B %Y at %H:%M}"
+    if done.action == "reopened":
+        out.print(f"Reopened {done.period} ({when}, by {done.by}): `planreports build` may "
+                  "write its packs again; its tabling stays in the history.")
+        return
+    out.print(f"Tabled {done.period} ({when}, by {done.by}): "
+              f"{plural(len(done.files), 'file')} recorded with their hashes; a build of "
+              f"{done.period} now refuses (`planreports table '{done.period}' --reopen` "
+              "to change it).")
+    if not _state["quiet"]:
+        for f in done.files:
+            out.print(f"  {f.path}  {f.sha256[:12]}")
+
+
 @history_app.command("list")
 @handles_errors
 def history_list(config: ConfigOpt = Path("config.yaml")) -> None:
@@ -447,11 +471,12 @@ def history_list(config: ConfigOpt = Path("config.yaml")) -> None:
         out.print("The history is empty: `planreports build` records each period.")
         return
     table = Table(title="History")
-    for column in ("period", "as of", "built", "items", "findings", "folder"):
+    for column in ("period", "as of", "built", "items", "findings", "folder", "tabled"):
         table.add_column(column, justify="right" if column in {"items", "findings"} else "left")
     for p in periods:
         table.add_row(p.period, p.as_of.isoformat(), f"{p.built_at:%Y-%m-%d %H:%M}",
-                      str(p.items), str(p.findings), f"outputs/{p.slug}")
+                      str(p.items), str(p.findings), f"outputs/{p.slug}",
+                      f"{p.tabled_at:%Y-%m-%d %H:%M}" if p.tabled_at else "")
     out.print(table)
 
 

@@ -154,6 +154,48 @@ class Inputs(_Model):
         return value
 
 
+class Paper(_Model):
+    """The pack as an agenda item: what the cover report's cover sheet says (all optional)."""
+
+    meeting: str | None = None  # unset: the pack's title
+    date: dt.date | None = None  # of the meeting
+    agenda_item: str | None = None
+    title: str | None = None  # the paper's title; unset: "<report.title>: <period> report"
+    author: str | None = None  # "report by"
+    lead_director: str | None = None
+    purpose: Literal["decision", "assurance", "discussion", "information"] | None = None
+    assurance_level: str | None = None  # the trust's own scale, e.g. "Reasonable"
+    baf_risks: tuple[str, ...] = ()  # board assurance framework risks the paper links to
+    previously_considered_by: str | None = None  # e.g. "Executive Committee, 24 October 2017"
+    recommendation: str | None = None
+    equality_statement: str | None = None
+
+    @field_validator("agenda_item", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        # `agenda_item: 12` is a number to YAML and a label to the board.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _meeting_date(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError("expected the meeting's date as YYYY-MM-DD") from None
+        return value
+
+    @field_validator("purpose", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
 class Organisation(_Model):
     """A member of a system or region whose trackers report on the same plan."""
 
@@ -195,6 +237,8 @@ class Pack(_Model):
     data_quality: bool | None = None
     # The body size of every table on the deck's slides, in points (accessible papers: >= 10).
     font_size: float = Field(default=12.0, ge=10.0, le=24.0)
+    # The cover report's cover sheet (meeting, date, purpose, ...): see Paper.
+    paper: Paper = Paper()
     # This pack's own deck.max_rows (unset: the config's).
     max_rows: int | None = Field(default=None, ge=1)
 
@@ -240,11 +284,14 @@ class Deck(_Model):
 class Outputs(_Model):
     folder: str = "outputs"
     history: str = "outputs/history.sqlite"
+    # <pack>.pdf for the board portal (cover report, then the slides), made with LibreOffice.
+    pdf: bool = False
 
 
 class Templates(_Model):
     folder: str = "templates"
     deck: str = "templates/deck.pptx"
+    cover: str = "templates/cover.docx"  # the cover report (docxtpl: jinja2 in Word)
 
 
 class Smtp(_Model):
@@ -263,7 +310,7 @@ class Send(_Model):
     pack: str
     to: tuple[str, ...] = Field(min_length=1)
     cc: tuple[str, ...] = ()
-    attach: tuple[Literal["xlsx", "pptx"], ...] = ("xlsx",)
+    attach: tuple[Literal["xlsx", "pptx", "docx", "pdf"], ...] = ("xlsx",)
 
 
 class Email(_Model):
@@ -322,6 +369,15 @@ class Config(_Model):
     @property
     def deck_template(self) -> Path:
         return self.resolve(self.templates.deck)
+
+    @property
+    def cover_template(self) -> Path:
+        """The working folder's cover.docx; the shipped one where the folder has none (a
+        folder made before cover reports existed)."""
+        path = self.resolve(self.templates.cover)
+        if path.exists() or self.templates.cover != Templates().cover:
+            return path
+        return Path(__file__).resolve().parent / "init" / "templates" / "cover.docx"
 
     @property
     def history_url(self) -> str:

@@ -36,3 +36,7 @@ class RenderError(PlanreportsError):
 
 class DeliveryError(PlanreportsError):
     """Email could not be delivered."""
+
+
+class TabledError(PlanreportsError):
+    """The period was tabled: its packs are the board's record and are not rebuilt."""

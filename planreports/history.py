@@ -29,11 +29,14 @@ from planreports.trends import (
 )
 
 __all__ = [
-    "Period", "Previous", "apply_trends", "check_label", "engine_for", "latest_snapshot",
-    "load_previous", "match_keys", "periods", "record", "record_in", "remove", "summaries",
+    "Period", "Previous", "Tabling", "apply_trends", "check_label", "engine_for",
+    "latest_snapshot", "load_previous", "match_keys", "periods", "record", "record_in", "remove",
+    "summaries", "tabled",
 ]
 
-SCHEMA_VERSION = 1
+# 2: tabled periods (tablings, tabled_files). A database is marked 2 when a period is first
+# tabled, so that a planreports older than tabling refuses it rather than rebuild a tabled period.
+SCHEMA_VERSION = 2
 metadata = sa.MetaData()
 schema_table = sa.Table("planreports_schema", metadata, sa.Column("version", sa.Integer))
 snapshots = sa.Table(
@@ -70,6 +73,26 @@ snapshot_findings = sa.Table(
     sa.Column("cell", sa.String(20)),
     sa.Column("priority", sa.String(100)),
     sa.Column("workstream", sa.Text),
+)
+
+
+tablings = sa.Table(
+    "tablings",  # every tabling and reopening, kept: the audit of a period's board papers
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(100), nullable=False, index=True),
+    sa.Column("action", sa.String(10), nullable=False),  # tabled | reopened
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("by", sa.Text, nullable=False),  # user@host
+)
+tabled_files = sa.Table(
+    "tabled_files",  # what was tabled: each output file of the period and its hash
+    metadata,
+    sa.Column("tabling", sa.Integer, sa.ForeignKey("tablings.id"), index=True, nullable=False),
+    sa.Column("pack", sa.String(100)),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
 )
 
 
@@ -156,11 +179,33 @@ class Period:
     built_at: dt.datetime
     items: int
     findings: int
+    tabled_at: dt.datetime | None = None  # when its packs were tabled, while they stand
 
     @property
     def slug(self) -> str:
         """The output folder the period was built into (outputs/<slug>/)."""
         return slugify(self.period)
+
+
+@dataclass(frozen=True, slots=True)
+class Tabling:
+    """A period's tabling (or reopening): when, by whom, and (tabled) the files' hashes."""
+
+    period: str
+    action: str  # tabled | reopened
+    at: dt.datetime
+    by: str
+
+
+def tabled(conn: sa.Connection, period: str) -> Tabling | None:
+    """The period's tabling when it stands (its latest entry is not a reopening), else None."""
+    row = conn.execute(
+        sa.select(tablings).where(tablings.c.period == period)
+        .order_by(tablings.c.id.desc()).limit(1)
+    ).first()
+    if row is None or row.action != "tabled":
+        return None
+    return Tabling(row.period, row.action, row.at, row.by)
 
 
 def periods(engine: sa.Engine) -> list[Period]:
@@ -209,6 +254,13 @@ def remove(engine: sa.Engine, label: str) -> Period:
                 + (f" (it holds {known})" if known else " (it is empty)")
             )
         found = next(p for p in periods_in(conn) if p.period == period)
+        standing = tabled(conn, period)
+        if standing is not None:
+            raise UsageError(
+                f"{period} was tabled on {standing.at.day} {standing.at:%B %Y at %H:%M}: its "
+                f"snapshot is the record of what the board saw, so it is kept; reopen it "
+                f"first with `planreports table '{period}' --reopen`"
+            )
         for table in (snapshot_items, snapshot_findings):
             conn.execute(table.delete().where(table.c.period == period))
         conn.execute(snapshots.delete().where(snapshots.c.period == period))
@@ -223,7 +275,9 @@ def periods_in(conn: sa.Connection) -> list[Period]:
             snapshot_items.c.period == row.period)).scalar() or 0
         n_findings = conn.execute(sa.select(sa.func.count()).where(
             snapshot_findings.c.period == row.period)).scalar() or 0
-        out.append(Period(row.period, row.as_of, row.built_at, n_items, n_findings))
+        standing = tabled(conn, row.period)
+        out.append(Period(row.period, row.as_of, row.built_at, n_items, n_findings,
+                          standing.at if standing else None))
     return out
 
 
@@ -355,3 +409,8 @@ def record_in(
                 for f in findings
             ],
         )
+
+
+def find_period(conn: sa.Connection, label: str) -> str | None:
+    """The recorded period named `label`, or whose output folder it names (fy18-q2)."""
+    return _find(conn, label)

@@ -182,7 +182,7 @@ class Output:
     """A file the run wrote."""
 
     pack: str
-    kind: Literal["xlsx", "pptx", "eml", "json"]
+    kind: Literal["xlsx", "pptx", "docx", "pdf", "eml", "json"]
     path: str
     sha256: str
     note: str = ""  # e.g. "saved beside: target was locked"

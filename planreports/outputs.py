@@ -17,20 +17,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from filelock import FileLock, Timeout
 
 from planreports.errors import RenderError
+from planreports.forked import run_all
 
+T = TypeVar("T")
 JOURNAL = ".commit.json"
 LOCK_WAIT_SECONDS = 300.0
 
@@ -47,6 +51,7 @@ class _Staged:
     sha256: str
     fd: int | None  # an unnamed file, linked in at commit
     tmp: Path | None  # or a hidden named one, where the filesystem has no unnamed files
+    # (neither: the target is removed at commit, see OutputSet.remove)
 
 
 def _umask() -> int:
@@ -74,26 +79,64 @@ class OutputSet:
     # --- staging ----------------------------------------------------------------------
     def add(self, name: str, write: Callable[[Path], object]) -> Written:
         """Call `write(path)` on a new unnamed file; it becomes `name` at commit."""
-        target = self.folder / name
-        fd, tmp, path = self._new_file(target)
+        return self.add_all([(name, write)], workers=1)[0][0]
+
+    def add_all(
+        self, jobs: Sequence[tuple[str, Callable[[Path], T]]], workers: int | None = None
+    ) -> list[tuple[Written, T]]:
+        """`add` for several files at once, written in parallel worker processes (see
+        planreports.forked): each written file with what its `write` returned, in order."""
+        reserved: list[tuple[str, int, Path | None, str]] = []
+        sealed = 0
         try:
-            write(Path(path))
-            os.fsync(fd)
-            os.lseek(fd, 0, os.SEEK_SET)
-            with open(os.dup(fd), "rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            for name, _ in jobs:
+                reserved.append((name, *self._new_file(self.folder / name)))
+            results = run_all([functools.partial(write, Path(path))
+                               for (_, write), (_, _, _, path) in zip(jobs, reserved,
+                                                                      strict=True)], workers)
+            written = []
+            for (name, fd, tmp, _), result in zip(reserved, results, strict=True):
+                written.append((self._seal(name, fd, tmp), result))
+                sealed += 1
+            return written
         except BaseException as exc:
-            os.close(fd)
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
+            for _, fd, tmp, _ in reserved[sealed:]:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
             if isinstance(exc, OSError):
-                raise RenderError(f"cannot write {target}: {exc.strerror or exc}") from None
+                where = self.folder / reserved[-1][0] if reserved else self.folder
+                raise RenderError(f"cannot write {where}: {exc.strerror or exc}") from None
             raise
+
+    def _seal(self, name: str, fd: int, tmp: Path | None) -> Written:
+        """The written file flushed to disk and hashed, staged for the commit."""
+        os.fsync(fd)
+        os.lseek(fd, 0, os.SEEK_SET)
+        with open(os.dup(fd), "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        staged_fd: int | None = fd
         if tmp is not None:
             os.close(fd)
-            fd = None  # type: ignore[assignment]
-        self.staged[name] = _Staged(target, digest, fd, tmp)
+            staged_fd = None
+        target = self.folder / name
+        self.staged[name] = _Staged(target, digest, staged_fd, tmp)
         return Written(target, digest)
+
+    def read(self, name: str) -> bytes:
+        """The bytes of a file staged as `name` (e.g. a deck that a later output is made from)."""
+        staged = self.staged[name]
+        if staged.fd is None:
+            return staged.tmp.read_bytes()  # type: ignore[union-attr]
+        size = os.fstat(staged.fd).st_size
+        return os.pread(staged.fd, size, 0)
+
+    def remove(self, name: str) -> None:
+        """At commit, `name` is taken away (put back on rollback): an output this build no
+        longer makes must not stay beside the new set, looking current."""
+        if (self.folder / name).exists():
+            self.staged[name] = _Staged(self.folder / name, "", None, None)
 
     def add_json(self, name: str, data: object) -> Written:
         text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
@@ -133,8 +176,8 @@ class OutputSet:
                 try:
                     if staged.fd is not None:
                         _link_unnamed(staged.fd, staged.target)
-                    else:
-                        os.rename(staged.tmp, staged.target)  # type: ignore[arg-type]
+                    elif staged.tmp is not None:
+                        os.rename(staged.tmp, staged.target)
                 except OSError as exc:
                     raise self._refusal(staged.target, exc) from None
         except BaseException:

@@ -21,6 +21,7 @@ PICTURES = (
     ("board.pptx", "Progress updates", "slide-progress.png"),
     ("board.pptx", "Exceptions", "slide-exceptions.png"),
     ("board.xlsx", 1, "workbook-dashboard.png"),
+    ("board.docx", 1, "cover-report.png"),
 )
 
 

@@ -12,12 +12,28 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def sample_config(pdf: bool = False) -> str:
+    """The sample config.yaml's text; its board-portal PDFs off unless asked for, since
+    LibreOffice's few seconds per build would add minutes to the suite (the `built` session
+    fixture and the PDF tests make them)."""
+    text = (ROOT / "config.yaml").read_text("utf-8")
+    assert "\n  pdf: true" in text, "the sample config.yaml no longer sets outputs.pdf"
+    return text if pdf else text.replace("\n  pdf: true", "\n  pdf: false", 1)
+
+
+def copy_config(target: Path, pdf: bool = False) -> Path:
+    """The sample config.yaml written to `target` (see sample_config)."""
+    target.write_text(sample_config(pdf), "utf-8")
+    return target
+
+
 @pytest.fixture
 def sample_folder(tmp_path: Path) -> Path:
-    """A copy of the repository's working folder (config, inputs, templates), fresh outputs."""
+    """A copy of the repository's working folder (config, inputs, templates), fresh outputs;
+    no PDFs (see sample_config)."""
     folder = tmp_path / "work"
     folder.mkdir()
-    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    copy_config(folder / "config.yaml")
     shutil.copytree(ROOT / "inputs", folder / "inputs")
     shutil.copytree(ROOT / "templates", folder / "templates")
     (folder / "outputs").mkdir()
@@ -73,9 +89,12 @@ def input_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-# The sample pack's outputs that tests read as LibreOffice prints them; the workbook is copied
-# to its own stem, since the deck of the same pack would otherwise print to the same PDF name.
-CONVERTED = ("board.pptx", "board.xlsx", "quality-committee.pptx", "finance-committee.pptx")
+# The sample pack's outputs that tests read as LibreOffice prints them; the workbook and the
+# cover report are copied to their own stems, since the deck of the same pack would otherwise
+# print to the same PDF name.
+CONVERTED = ("board.pptx", "board.xlsx", "quality-committee.pptx", "finance-committee.pptx",
+             "board.docx")
+OWN_STEM = {"xlsx": "workbook", "docx": "cover"}
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +103,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     import planreports
 
     folder = tmp_path_factory.mktemp("sample")
-    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    copy_config(folder / "config.yaml", pdf=True)
     shutil.copytree(ROOT / "inputs", folder / "inputs")
     shutil.copytree(ROOT / "templates", folder / "templates")
     before = input_hashes(folder / "inputs")
@@ -97,7 +116,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
         sources = []
         for name in CONVERTED:
             stem, suffix = name.rsplit(".", 1)
-            source = pdf_dir / (f"{stem}-workbook.xlsx" if suffix == "xlsx" else name)
+            source = pdf_dir / (f"{stem}-{OWN_STEM[suffix]}.{suffix}" if suffix in OWN_STEM
+                                else name)
             shutil.copy(out_dir / name, source)
             sources.append(source)
         for name, pdf in zip(CONVERTED, soffice_convert_many(sources, pdf_dir), strict=True):

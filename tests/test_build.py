@@ -127,8 +127,9 @@ def test_cli_build_exit_codes_and_strict(sample_folder: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     listed = re.search(r"Wrote (\d+) files to .*?:\n((?:  .+\n)+)", done.stdout)
-    # Four packs (board, two committees, PMO), each a workbook and a deck, and run.json.
-    assert listed and int(listed.group(1)) == len(listed.group(2).splitlines()) == 9
+    # Four packs (board, two committees, PMO), each a workbook, a deck and a cover report (no
+    # PDFs in the tests' sample folder), and run.json.
+    assert listed and int(listed.group(1)) == len(listed.group(2).splitlines()) == 13
     assert "Traceback" not in done.stderr
     # a tracker row whose priority is in no plan is an error finding: --strict exits 1
     (sample_folder / "inputs" / "Stray.csv").write_text(

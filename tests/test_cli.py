@@ -64,6 +64,7 @@ def test_bad_as_of_is_usage_error(sample_folder: Path) -> None:
 
 def test_library_build_returns_the_run(sample_folder: Path) -> None:
     run = planreports.build(sample_folder / "config.yaml", pack="board")
-    assert {(o.pack, o.kind) for o in run.outputs} == {("board", "xlsx"), ("board", "pptx")}
+    assert {(o.pack, o.kind) for o in run.outputs} == {
+        ("board", "xlsx"), ("board", "pptx"), ("board", "docx")}
     assert len(run.items) == 38
     assert all(f.code != "row-unaccounted" for f in run.findings)

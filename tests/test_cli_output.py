@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, copy_config
 
 from planreports.findings import local_message
 from planreports.model import Finding
@@ -65,7 +65,7 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """240 trackers: the sample's six returns from forty copies of the trust (1,686 findings)."""
     folder = tmp_path_factory.mktemp("region") / "work"
     (folder / "inputs").mkdir(parents=True)
-    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    copy_config(folder / "config.yaml")
     shutil.copytree(ROOT / "templates", folder / "templates")
     for n in range(1, 41):
         shutil.copytree(ROOT / "inputs", folder / "inputs" / f"trust-{n:02d}")

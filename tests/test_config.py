@@ -82,13 +82,13 @@ CASES = [
     (
         "inline-secret",
         ("password_env: PLANREPORTS_SMTP_PASSWORD", "password: hunter2"),
-        ["bad.yaml line 134: email.smtp.password: secrets never live in config.yaml: put it in "
+        ["bad.yaml line 161: email.smtp.password: secrets never live in config.yaml: put it in "
          "an environment variable and name the variable in password_env"],
     ),
     (
         "secret-in-env-name",
         ("password_env: PLANREPORTS_SMTP_PASSWORD", 'password_env: "hunter2 pass"'),
-        ["bad.yaml line 134: email.smtp.password_env: expected the name of an environment "
+        ["bad.yaml line 161: email.smtp.password_env: expected the name of an environment "
          "variable (e.g. PLANREPORTS_SMTP_PASSWORD), not the secret itself"],
     ),
     (
@@ -104,7 +104,7 @@ CASES = [
     (
         "send-to-unknown-pack",
         ("    - pack: quality-committee\n      to:", "    - pack: quality\n      to:"),
-        ["bad.yaml line 140: email.send[1].pack: unknown pack 'quality': expected one of board, "
+        ["bad.yaml line 167: email.send[1].pack: unknown pack 'quality': expected one of board, "
          "quality-committee, finance-committee, pmo"],
     ),
 ]
@@ -128,7 +128,7 @@ def test_pack_naming_unknown_committee_is_allowed_but_warned(tmp_path: Path) -> 
     path.write_text(BASE.replace("committees: [Quality]", "committees: [Qualty]"), "utf-8")
     config = load_config(path)
     assert config.warnings == (
-        "config.yaml line 122: packs[1].committees[0]: committee 'Qualty' is not the committee "
+        "config.yaml line 148: packs[1].committees[0]: committee 'Qualty' is not the committee "
         "of any priority or workstream; the pack will hold only items whose tracker names it",
     )
 

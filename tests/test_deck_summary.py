@@ -53,6 +53,16 @@ def test_exceptions_rank_worst_rag_then_deteriorated_then_overdue():
     ]
 
 
+def test_exceptions_that_rank_alike_take_turns_by_priority():
+    # Eleven Reds under P1 came first and filled the capped table; now each priority's turn.
+    rows = [(f"P1 red {n}", "P1") for n in range(4)] + [("P2 red", "P2"), ("P5 red 0", "P5"),
+                                                      ("P5 red 1", "P5")]
+    ranked = worst_first(rows, lambda r: (0,), lambda r: r[1])
+    assert [r[0] for r in ranked] == [
+        "P1 red 0", "P2 red", "P5 red 0", "P1 red 1", "P5 red 1", "P1 red 2", "P1 red 3",
+    ]
+
+
 @pytest.mark.parametrize(("rows", "limit", "kept", "left"), [
     (10, 3, 3, 7), (3, 10, 3, 0), (0, 5, 0, 0), (4, 0, 0, 4),
 ])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, copy_config
 from typer.testing import CliRunner
 
 import planreports
@@ -29,7 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample working folder, built once (FY18 Q2): history, run.json, packs."""
     folder = tmp_path_factory.mktemp("exit-codes") / "work"
     folder.mkdir()
-    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    copy_config(folder / "config.yaml")
     shutil.copytree(ROOT / "inputs", folder / "inputs")
     shutil.copytree(ROOT / "templates", folder / "templates")
     planreports.build(folder / "config.yaml")
@@ -144,7 +144,7 @@ def test_exit_code(
     folder = tmp_path / "work"
     if request.node.callspec.id in NOT_BUILT:
         folder.mkdir()
-        shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+        copy_config(folder / "config.yaml")
         shutil.copytree(ROOT / "inputs", folder / "inputs")
     else:
         shutil.copytree(built, folder)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT
+from conftest import ROOT, sample_config
 from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl.styles import PatternFill
 
@@ -84,7 +84,7 @@ def _workbook(path: Path, rows: list[tuple[int, list, str | None]], rag_key: boo
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("planted")
-    config = (ROOT / "config.yaml").read_text("utf-8").replace(
+    config = sample_config().replace(
         "      - title: Estates Redevelopment\n",
         "      - Estates strategy north\n      - Estates strategy south\n"
         "      - title: Estates Redevelopment\n",
@@ -213,7 +213,7 @@ def test_counts_follow_from_items(planted: dict) -> None:
 def test_strict_build_exits_1_but_writes_everything(planted: dict) -> None:
     run = planted["run"]
     assert run.errors  # unknown priority, invalid RAG, unreadable, encrypted, NHS number
-    assert {o.kind for o in run.outputs} == {"xlsx", "pptx"}
+    assert {o.kind for o in run.outputs} == {"xlsx", "pptx", "docx"}
 
 
 @pytest.mark.parametrize(

@@ -109,3 +109,28 @@ def test_an_unreachable_server_is_one_plain_error(postgres: Server) -> None:
     with pytest.raises(PlanreportsError, match=r"cannot open the history database "
                                                r"postgresql\+psycopg://127\.0\.0\.1:1/nowhere"):
         history.engine_for(url)
+
+
+def test_a_tabled_period_is_refused_on_postgresql(tmp_path: Path, database: str) -> None:
+    from planreports import api
+    from planreports.errors import TabledError
+
+    folder = working_folder(tmp_path / "work")
+    _set_history(folder, database)
+    build(folder, "FY18 Q2")
+    done = api.table(folder / "config.yaml", "FY18 Q2")
+    assert done.action == "tabled" and {f.path for f in done.files} >= {"board.docx", "run.json"}
+    before = {p.name: p.read_bytes() for p in (folder / "outputs" / "fy18-q2").iterdir()}
+    with pytest.raises(TabledError, match=r"FY18 Q2 was tabled on .* --reopen"):
+        build(folder, "FY18 Q2")
+    assert {p.name: p.read_bytes() for p in (folder / "outputs" / "fy18-q2").iterdir()} == before
+    assert _counts(database) == {"FY18 Q2": ITEMS["FY18 Q2"]}
+    assert api.table(folder / "config.yaml", "FY18 Q2", reopen=True).action == "reopened"
+    build(folder, "FY18 Q2")
+    engine = sa.create_engine(database)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(history.tablings.c.action).order_by(
+                history.tablings.c.id)).scalars().all() == ["tabled", "reopened"]
+    finally:
+        engine.dispose()

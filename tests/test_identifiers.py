@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT
+from conftest import ROOT, sample_config
 
 from planreports.deliver.scan import file_identifiers
 from planreports.identifiers import IdentifierScanner, mask_value
@@ -87,7 +87,7 @@ TAILS = ["4765919", "476 5919", "4567890", "456 7890", "1234567", "0232137", "02
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("identifiers")
-    config = (ROOT / "config.yaml").read_text("utf-8") + (
+    config = sample_config() + (
         "privacy:\n  identifiers:\n    - name: hospital number\n"
         "      pattern: '\\bRHM\\d{7}\\b'\n"
     )

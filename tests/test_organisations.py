@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import ROOT, soffice_convert_many
+from conftest import ROOT, sample_config, soffice_convert_many
 from pptx import Presentation
 
 import planreports
@@ -66,8 +66,8 @@ def _tracker(path: Path, rows: list[tuple[str, ...]], header: tuple[str, ...]) -
 
 
 def _region_folder(folder: Path) -> Path:
-    config = (ROOT / "config.yaml").read_text("utf-8")
-    config = config.replace("organisation: Oxford Health NHS Foundation Trust\n", ORGANISATIONS)
+    config = sample_config().replace("organisation: Oxford Health NHS Foundation Trust\n",
+                                     ORGANISATIONS)
     config = config.replace("  - name: pmo\n", MEMBER_PACK)
     (folder / "config.yaml").write_text(config, "utf-8")
     shutil.copytree(ROOT / "templates", folder / "templates")
@@ -347,3 +347,41 @@ def test_next_quarter_pairs_each_item_with_its_own_members_last(tmp_path: Path) 
     assert {i.trend for i in q3.items} <= {"same", "improved"}
     member = next(p.view for p in q3.packs if p.view.name == "nbt")
     assert [sum(h.counts.values()) for h in member.history] == [nbt_q2]
+
+
+def test_the_roll_ups_exceptions_say_whose_each_is(region: dict) -> None:
+    prs = Presentation(str(region["out"] / "board.pptx"))
+    rows = [[c.text for c in r.cells] for s in prs.slides
+            if s.shapes.title.text.startswith("Exceptions")
+            for shape in s.shapes if shape.has_table for r in list(shape.table.rows)[1:]]
+    projects = [r[1] for r in rows if r[2]]  # not the closing "N more" row
+    assert projects and all(p.split(": ")[0] in {*MEMBERS, "(no organisation)"}
+                            for p in projects)
+    assert {p.split(": ")[0] for p in projects} >= {"NBT", "UHBW", "SIRONA"}
+    member = Presentation(str(region["out"] / "nbt.pptx"))
+    own = [[c.text for c in r.cells] for s in member.slides
+           if s.shapes.title.text.startswith("Exceptions")
+           for shape in s.shapes if shape.has_table for r in list(shape.table.rows)[1:]]
+    assert own and not any(r[1].startswith("NBT: ") for r in own)
+
+
+def test_a_summary_papers_cover_report_is_bounded_and_says_what_the_slides_say(
+        region: dict) -> None:
+    from docx import Document
+
+    from planreports.render.cover import COVER_EXCEPTIONS
+
+    manifest = region["manifest"]
+    board = next(p for p in manifest["packs"] if p["name"] == "board")
+    assert board["items"] > region["run"].config.deck.max_rows  # a summary paper
+    document = Document(str(region["out"] / "board.docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    exceptions = next(t for t in document.tables if t.rows[0].cells[1].text == "Project")
+    shown = len(exceptions.rows) - 1
+    assert shown == COVER_EXCEPTIONS
+    assert f"The {COVER_EXCEPTIONS} worst are below" in text
+    slide = Presentation(str(region["out"] / "board.pptx")).slides[1]
+    said = next(s.text_frame.text for s in slide.shapes
+                if s.has_text_frame and f"{board['items']} items" in s.text_frame.text)
+    for line in said.splitlines():
+        assert line.lstrip("• ") in text, line

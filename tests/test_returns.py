@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from conftest import ROOT, soffice_convert
+from conftest import ROOT, copy_config, soffice_convert
 
 import planreports
 from planreports import api
@@ -49,7 +49,7 @@ def returns(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Q2 built (the sample and an IT tracker with next steps), then Q3's returns from it."""
     folder = tmp_path_factory.mktemp("returns") / "work"
     folder.mkdir()
-    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    copy_config(folder / "config.yaml")
     shutil.copytree(ROOT / "inputs", folder / "inputs")
     shutil.copytree(ROOT / "templates", folder / "templates")
     (folder / "inputs" / "IT next steps - FY18 Q2.csv").write_text(NEXT_STEPS, "utf-8")
@@ -159,7 +159,7 @@ def test_sub_items_and_their_leads_come_back_too(returns: dict) -> None:
 def test_a_workstream_no_one_returned_gets_one_row_from_config(tmp_path: Path) -> None:
     folder = tmp_path / "work"
     folder.mkdir()
-    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    copy_config(folder / "config.yaml")
     written = api.templates(folder / "config.yaml")
     assert written.last_period is None and "no period before FY18 Q2" in written.note
     ws = _sheet(next(p for p in written if "Chief-Operating-Officer" in p.name))

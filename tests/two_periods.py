@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+from conftest import copy_config
 from openpyxl.styles import PatternFill
 
 import planreports
@@ -83,7 +84,7 @@ def make_q3_inputs(q2: Path, q3: Path) -> Path:
 def working_folder(base: Path) -> Path:
     """The sample folder (config, Q2 inputs, templates) with Q3's trackers in inputs-q3/."""
     base.mkdir(parents=True)
-    shutil.copy(ROOT / "config.yaml", base / "config.yaml")
+    copy_config(base / "config.yaml")
     shutil.copytree(ROOT / "inputs", base / "inputs")
     shutil.copytree(ROOT / "templates", base / "templates")
     make_q3_inputs(base / "inputs", base / "inputs-q3")

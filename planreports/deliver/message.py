@@ -23,6 +23,8 @@ from planreports.render.text import environment
 MIME_TYPES: Mapping[str, tuple[str, str]] = {
     "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "pptx": ("application", "vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": ("application", "pdf"),
 }
 _MB = 1024 * 1024
 

@@ -170,7 +170,10 @@ def _pack_attachments(
         output = next((o for o in outputs if o.get("pack") == entry.pack and o.get("kind") == kind),
                       None)
         if output is None:
-            return [], f"run.json lists no {kind} for pack {entry.pack!r}: build it first", ""
+            why = (" (outputs.pdf is off, or LibreOffice was not installed when it was built)"
+                   if kind == "pdf" else "")
+            return [], (f"run.json lists no {kind} for pack {entry.pack!r}{why}: build it "
+                        "first"), ""
         path = (folder / str(output.get("path", ""))).resolve()
         if not path.is_relative_to(root):
             return [], f"run.json names {output.get('path')!r}, outside {folder}: not attached", ""

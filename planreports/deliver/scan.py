@@ -3,7 +3,8 @@
 `send` does not take run.json's word that a pack is clean: the file on disk may have been
 replaced, edited by hand, or built by an older planreports that did not mask. Office files
 are zip packages of XML; every text node is scanned, and the runs of a paragraph or a
-shared string are joined first, so a number split across runs is still found.
+shared string are joined first, so a number split across runs is still found. A PDF's text
+is scanned page by page as pypdf extracts it, with its bookmarks and metadata.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def identifiers_in(data: bytes, name: str, scanner: IdentifierScanner) -> list[s
     `data` is the attachment's bytes, the very bytes that would be sent."""
     if name.lower().endswith((".xlsx", ".xlsm", ".pptx", ".docx")):
         return _in_package(data, scanner)
+    if name.lower().endswith(".pdf"):
+        return _in_pdf(data, scanner)
     text = data.decode("utf-8", errors="replace")
     return [f"{name}: {h.kind}" for h in scanner.find(text)][:1]
 
@@ -61,6 +64,43 @@ def _in_package(data: bytes, scanner: IdentifierScanner) -> list[str]:
             kinds = {h.kind for t in texts for h in scanner.find(t)}
             found.extend(f"{info.filename}: {kind}" for kind in sorted(kinds))
     return found
+
+
+def _in_pdf(data: bytes, scanner: IdentifierScanner) -> list[str]:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are not our message
+    found: list[str] = []
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ScanRefused("the PDF is encrypted")
+        if len(data) > MAX_TOTAL_BYTES:
+            raise ScanRefused("the PDF is too large to check")
+        parts = [(f"page {n}", page.extract_text() or "")
+                 for n, page in enumerate(reader.pages, start=1)]
+        parts.append(("bookmarks", "\n".join(_titles(reader.outline))))
+        parts.append(("metadata", "\n".join(str(v) for v in (reader.metadata or {}).values())))
+    except ScanRefused:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ScanRefused(f"not a readable PDF ({exc})") from None
+    for where, text in parts:
+        kinds = {h.kind for h in scanner.find(text)}
+        found.extend(f"{where}: {kind}" for kind in sorted(kinds))
+    return found
+
+
+def _titles(outline: list) -> Iterator[str]:
+    for entry in outline:
+        if isinstance(entry, list):
+            yield from _titles(entry)
+        else:
+            yield str(getattr(entry, "title", ""))
 
 
 def _texts(xml: bytes) -> Iterator[str]:

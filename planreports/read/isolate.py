@@ -57,7 +57,8 @@ class _Worker:
     deadline: float = 0.0  # for the first pending job
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this process when `parent` dies (Linux); exit if it has."""
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):
@@ -75,7 +76,7 @@ def _child(
     parent: int,
     inherited: Sequence[int],
 ) -> None:
-    _die_with_parent(parent)
+    die_with_parent(parent)
     for fd in inherited:  # siblings' pipe ends: held here, they would keep a sibling waiting
         with contextlib.suppress(OSError):
             os.close(fd)

@@ -11,29 +11,22 @@ too, and the rows come worst first rather than in plan order.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from planreports.model import Item
 from planreports.render.actions import action
-from planreports.render.deck_progress import ordered
 from planreports.render.deck_slides import priority_name, rag_cell
 from planreports.render.deck_summary import exception_rank, more, worst_first
 from planreports.render.deck_tables import Table
 from planreports.render.deck_text import PLAIN
 from planreports.render.deck_writer import DeckWriter
+from planreports.render.exception_rows import previous_label, select_exceptions, why_it_is_here
+from planreports.render.org_matrix import whose
 from planreports.render.titles import counts_under, own_title
 
 EXCEPTIONS = ("Priority", "Project", "RAG", "Why it is here", "Action or latest position", "Lead")
 FRACTIONS = (0.11, 0.18, 0.085, 0.155, 0.35, 0.12)
 TABLED_SLIDES = 2  # a board or committee pack; a PMO pack shows every exception
-
-def _row_number(cell: str | None) -> str:
-    return re.sub(r"^[A-Za-z$]+", "", cell or "").lstrip("$")
-
-
-def _day(day) -> str:  # noqa: ANN001
-    return f"{day.day} {day:%b %Y}"
 
 
 def exceptions(deck: DeckWriter) -> None:
@@ -41,29 +34,24 @@ def exceptions(deck: DeckWriter) -> None:
     config, view = deck.config, deck.view
     worst = config.rag[0]
     rag_order = {s.key: n for n, s in enumerate(config.rag)}
-    overdue = {(f.file, f.sheet, _row_number(f.cell)): f
-               for f in view.findings if f.code == "overdue"}
-    rows: list[tuple[tuple, tuple]] = []  # (rank, Table.add's arguments), in plan order
-    for item in ordered(config, view.items):
-        why = []
-        if item.rag == worst.key:
-            why.append(f"{worst.label}: {worst.meaning}" if worst.meaning else worst.label)
-        if item.trend == "deteriorated":  # from what, the RAG cell says
-            why.append("Deteriorated")
-        src = item.source
-        found = overdue.pop((src.file, src.sheet, _row_number(src.cell)), None)
-        if found is not None:  # the finding's message names the cell; the notes already do
-            why.append(f"Overdue: due {_day(item.due)}" if item.due else found.message)
-        if why:
-            rank = exception_rank(rag_order.get(item.rag), item.trend == "deteriorated",
-                                  found is not None)
-            rows.append((rank, _row(deck, item, "\n".join(why), action(item),
-                                    f"{_project(item)}: {src}")))
-    for f in overdue.values():  # overdue rows that did not become an item of this pack
-        rows.append((exception_rank(None, False, True),
-                     ((priority_name(config, f.priority, True), f.workstream or "", "",
-                       f.message, "", ""), None, f"{f.file}!{f.sheet}!{f.cell}")))
-    rows.extend((exception_rank(None, False, False), row) for row in _no_longer_reported(deck))
+    before = previous_label(view)
+    # (rank, whose and which priority, Table.add's arguments), in plan order
+    rows: list[tuple[tuple, tuple, tuple]] = []
+    for row in select_exceptions(view):  # the selection the cover report shares
+        item, why = row.item, why_it_is_here(config, row, before)
+        if row.gone:
+            rows.append((exception_rank(None, False, False), (item.organisation, item.priority),
+                         _no_longer_reported(deck, item, why, before)))
+        elif item is not None:
+            rank = exception_rank(rag_order.get(item.rag), row.deteriorated,
+                                  row.overdue is not None)
+            rows.append((rank, (item.organisation, item.priority),
+                         _row(deck, item, why, action(item), f"{_project(item)}: {item.source}")))
+        else:  # an overdue row that did not become an item of this pack
+            f = row.overdue
+            rows.append((exception_rank(None, False, True), (f.organisation, f.priority),
+                         ((priority_name(config, f.priority, True), f.workstream or "", "",
+                           why, "", ""), None, f"{f.file}!{f.sheet}!{f.cell}")))
     if not rows:
         slide = deck.slide("Exceptions")
         deck.text_slides("", [f"No exceptions for {config.report.period}: nothing is "
@@ -71,9 +59,9 @@ def exceptions(deck: DeckWriter) -> None:
                               f"reported."], first=slide)
         return
     if deck.summary_mode:
-        rows = worst_first(rows, lambda row: row[0])
+        rows = worst_first(rows, lambda row: row[0], lambda row: row[1])
     table = Table(EXCEPTIONS, FRACTIONS)
-    for _, (cells, styles, note) in rows:
+    for _, _, (cells, styles, note) in rows:
         table.add(cells, styles, note=note)
     if deck.summary_mode or deck.pack.reader != "pmo":
         def closing(left: int) -> tuple[str, ...]:
@@ -86,10 +74,10 @@ def exceptions(deck: DeckWriter) -> None:
                       notes_title="Source cells of the rows on this slide:")
 
 
-def _project(item: Item) -> str:
+def _project(item: Item, whose: str = "") -> str:
     under = counts_under(item)
-    return "\n".join(t for t in (own_title(item), f"\nWorkstream: {under}" if under else "",
-                                 item.item) if t)
+    return "\n".join(t for t in (whose + own_title(item),
+                                 f"\nWorkstream: {under}" if under else "", item.item) if t)
 
 
 def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
@@ -99,24 +87,18 @@ def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
     if item.previous_rag is not None or item.trend == "new":
         before = config.rag_status(item.previous_rag)
         rag += f"\nwas {before.label}" if before else "\nnew"
-    return ((priority_name(config, item.priority, True), _project(item), rag, why, what,
+    return ((priority_name(config, item.priority, True), _project(item, whose(deck.view)(item)),
+             rag, why, what,
              item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN), note)
 
 
-def _no_longer_reported(deck: DeckWriter) -> list[tuple]:
-    """Last period's items that no tracker reports now, each with last period's RAG."""
-    config, view = deck.config, deck.view
-    # The latest earlier period: history is oldest first, but a caller's order is not trusted.
-    latest = max(view.history, key=lambda p: p.as_of, default=None)
-    before = latest.period if latest else "last period"
-    rows = []
-    for item in ordered(config, view.no_longer_reported):
-        status = config.rag_status(item.rag)
-        was = f"was {status.label} in {before}" if status else f"no RAG in {before}"
-        # Last period's RAG word and colour, without a trend: there is nothing to compare.
-        rag, style = rag_cell(config, replace(item, trend=None))
-        rows.append(((priority_name(config, item.priority, True), _project(item), rag,
-                      f"No longer reported ({was})", "Not in any tracker this period",
-                      item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
-                     f"{_project(item)}: last reported in {before} at {item.source}"))
-    return rows
+def _no_longer_reported(deck: DeckWriter, item: Item, why: str, before: str) -> tuple:
+    """Last period's item that no tracker reports now, with last period's RAG (Table.add's
+    arguments)."""
+    config = deck.config
+    # Last period's RAG word and colour, without a trend: there is nothing to compare.
+    rag, style = rag_cell(config, replace(item, trend=None))
+    cells = (priority_name(config, item.priority, True), _project(item, whose(deck.view)(item)),
+             rag, why, "Not in any tracker this period", item.lead)
+    return (cells, (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
+            f"{_project(item)}: last reported in {before} at {item.source}")

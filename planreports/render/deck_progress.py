@@ -14,6 +14,7 @@ from planreports.render.deck_slides import numbered, priority_name, rag_cell
 from planreports.render.deck_tables import PROGRESS_FRACTIONS, Table
 from planreports.render.deck_text import PLAIN
 from planreports.render.deck_writer import DeckWriter
+from planreports.render.org_matrix import whose
 from planreports.render.paginate import Page
 from planreports.render.titles import counts_under, own_title
 
@@ -35,20 +36,22 @@ def ordered(config, items: Sequence[Item]) -> list[Item]:  # noqa: ANN001
     return [item for _, item in sorted(enumerate(items), key=key)]
 
 
-def project_cell(item: Item, previous: Item | None) -> tuple[str, str]:
+def project_cell(item: Item, previous: Item | None, whose: str = "") -> tuple[str, str]:
     """(as the row shows it, as it shows when it starts a slide) for the Project column.
 
     The tracker's own title, then the configured workstream it counts under where that is
     not the same thing, then the sub-item. A row under the same title as the row above shows
     only its sub-item (the seed's continuation rows); the workstream line shows once per run
-    of rows under it.
+    of rows under it. In a system's roll-up `whose` ("NBT: ") leads the title, and a row of
+    another organisation is never a continuation.
     """
-    own, under = own_title(item), counts_under(item)
+    own, under = whose + own_title(item), counts_under(item)
     # After a blank line (drawn as a small gap), so the two titles do not read as one.
     under_line = f"\nWorkstream: {under}" if under else ""
     head = "\n".join(t for t in (own, under_line, item.item) if t)
-    if previous is not None and previous.priority == item.priority:
-        if own_title(previous) == own and previous.workstream == item.workstream:
+    if (previous is not None and previous.priority == item.priority
+            and previous.organisation == item.organisation):
+        if whose + own_title(previous) == own and previous.workstream == item.workstream:
             return item.item, head
         if previous.workstream == item.workstream:
             return "\n".join(t for t in (own, item.item) if t), head
@@ -60,9 +63,10 @@ def progress_updates(deck: DeckWriter) -> None:
     config = deck.config
     table = Table(PROGRESS, PROGRESS_FRACTIONS, bold=frozenset({0}), split_column=3)
     previous: Item | None = None
+    tag = whose(deck.view)
     for item in ordered(config, deck.view.items):
         rag, rag_style = rag_cell(config, item)
-        shown, head = project_cell(item, previous)
+        shown, head = project_cell(item, previous, tag(item))
         label = priority_name(config, item.priority, short=True)
         first = previous is None or previous.priority != item.priority
         source = f"{head.replace(chr(10), ' ')}: {item.source}"

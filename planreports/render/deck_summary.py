@@ -29,9 +29,19 @@ def exception_rank(rag_order: int | None, deteriorated: bool, overdue: bool) -> 
     return (rag_order if rag_order is not None else 1_000, not deteriorated, not overdue)
 
 
-def worst_first(rows: Sequence[T], rank: Callable[[T], tuple]) -> list[T]:
-    """Rows by rank; rows that rank alike keep their order (the plan's)."""
-    return sorted(rows, key=rank)
+def worst_first(rows: Sequence[T], rank: Callable[[T], tuple],
+                group: Callable[[T], object] = lambda row: None) -> list[T]:
+    """Rows by rank. Rows that rank alike take turns by `group` (e.g. priority and
+    organisation), each group in its own order (the plan's), so that the first few rows of a
+    capped table reach every priority rather than the first one's eleven Reds."""
+    turn: dict[tuple, int] = {}
+    keys = []
+    for index, row in enumerate(rows):
+        at = (rank(row), group(row))
+        turn[at] = turn.get(at, -1) + 1
+        keys.append((rank(row), turn[at], index))
+    order = sorted(range(len(rows)), key=keys.__getitem__)
+    return [rows[i] for i in order]
 
 
 def leading(rows: Sequence[T], limit: int) -> tuple[list[T], int]:

@@ -8,6 +8,7 @@ and relationship id: quadratic in slides (49 ms a slide at 7,800 slides, 230 ms 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -150,6 +151,7 @@ class DeckWriter:
         self._regions = _regions_of(Path(template), self.prs, layouts)
         self.regions = self._regions["content"]
         self.titles: set[str] = set()
+        self._furniture: dict[tuple[str, str], object] = {}  # see _same_shape
         self.legend = self._legend_entries()
         self._footer_text, self._legend_size = self._footer_plan()
         slide_ids = self.prs.slides._sldIdLst
@@ -222,7 +224,7 @@ class DeckWriter:
         size = fit_text_size(unique, regions.title, sizes, bold=True) or sizes[-1]
         write_text(slide.shapes.title.text_frame, unique, size, Style(colour=None, bold=None),
                    font_name=None)
-        self._footer(slide, regions, legend)
+        self._footer(slide, role, legend)
         return slide
 
     def _box(self, slide, box: Box, name: str):  # noqa: ANN001, ANN202
@@ -234,15 +236,30 @@ class DeckWriter:
         frame.vertical_anchor = MSO_ANCHOR.MIDDLE
         return frame
 
-    def _footer(self, slide, regions, legend: bool) -> None:  # noqa: ANN001
-        number = str(self.parts.slides)
-        for box, value, align, name in (
-            (regions.footer, self._footer_text, PP_ALIGN.LEFT, "Footer"),
-            (regions.number, number, PP_ALIGN.RIGHT, "Slide number"),
-        ):
-            write_text(self._box(slide, box, name), value, 10.0, Style(colour=FOOTER_INK), align)
+    def _footer(self, slide, role: str, legend: bool) -> None:  # noqa: ANN001
+        regions, ink = self._regions[role], Style(colour=FOOTER_INK)
+        self._same_shape(slide, (role, "Footer"), lambda: write_text(
+            self._box(slide, regions.footer, "Footer"), self._footer_text, 10.0, ink,
+            PP_ALIGN.LEFT))
+        write_text(self._box(slide, regions.number, "Slide number"), str(self.parts.slides),
+                   10.0, ink, PP_ALIGN.RIGHT)
         if legend and self._legend_size is not None:
-            self._legend(slide, regions.footer, self._legend_size)
+            size = self._legend_size
+            self._same_shape(slide, (role, "RAG key"),
+                             lambda: self._legend(slide, regions.footer, size))
+
+    def _same_shape(self, slide, key: tuple[str, str], draw: Callable[[], object]) -> None:  # noqa: ANN001
+        """The footer text and the RAG key are the same shape on every slide of a layout:
+        drawn on the first, then copied (writing them run by run through python-pptx was a
+        quarter of the deck's time). The copy keeps its shape id, which is free: every slide
+        of a layout has the same placeholders before it."""
+        tree = slide.shapes._spTree
+        kept = self._furniture.get(key)
+        if kept is None:
+            draw()
+            self._furniture[key] = copy.deepcopy(tree.xpath("./p:sp")[-1])
+        else:
+            tree.insert_element_before(copy.deepcopy(kept), "p:extLst")
 
     def _legend(self, slide, footer: Box, size: float) -> None:  # noqa: ANN001
         """The RAG key: each status this pack uses, its colour and what it means."""

@@ -9,7 +9,7 @@ counts printed on it stay legible in black.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,20 @@ def _cell(items: Sequence[Item]) -> Cell:
     for item in items:
         counts[item.rag] = counts.get(item.rag, 0) + 1
     return Cell(counts)
+
+
+def spans_organisations(view: PackView) -> bool:
+    """Whether the pack's items come from more than one organisation (a roll-up): then each
+    item's row says whose it is."""
+    config: Any = view.config
+    return bool(config.organisations) and len({i.organisation for i in view.items}) > 1
+
+
+def whose(view: PackView) -> Callable[[Item], str]:
+    """item -> "NBT: " in a roll-up, "" otherwise: the prefix of a row's project title."""
+    if not spans_organisations(view):
+        return lambda item: ""
+    return lambda item: f"{item.organisation}: " if item.organisation else "(no organisation): "
 
 
 def organisation_matrix(view: PackView) -> OrgMatrix | None:

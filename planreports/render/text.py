@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 
 from planreports.model import PackView
+from planreports.render.org_matrix import whose
 from planreports.render.quality import changing_figures, group_findings
 from planreports.render.titles import full_title, own_title
 
@@ -101,14 +102,22 @@ def _key_messages(view: PackView, names_listed: int | None = None) -> dict[str, 
     for item in view.items:
         if item.rag == worst:
             red[own_title(item)] = red.get(own_title(item), 0) + 1
-    worse = [{"title": full_title(item), "was": label.get(item.previous_rag or "", "no RAG"),
+    tag = whose(view)  # "NBT: " before each named item in a system's roll-up
+    worse = [{"title": tag(item) + full_title(item),
+              "was": label.get(item.previous_rag or "", "no RAG"),
               "now": label.get(item.rag or "", "no RAG")}
              for item in view.items if item.trend == "deteriorated"]
-    overdue = [{"title": full_title(item), "due": item.due, "due_text": _day(item.due),
+    overdue = [{"title": tag(item) + full_title(item), "due": item.due, "due_text": _day(item.due),
                 "rag": label.get(item.rag or "", "no RAG")}
                for item in view.items
                if item.due is not None and item.due < as_of and item.rag not in complete]
-    missing = [f.workstream or f.message for f in view.findings if f.code == "missing-return"]
+    gaps = [f for f in view.findings if f.code == "missing-return"]
+    # In a roll-up the same workstream is missing from several members: say whose each is.
+    several = len({f.organisation for f in gaps}) > 1
+    missing = [(f"{f.organisation}: " if several and f.organisation else "")
+               + (f.workstream or f.message) for f in gaps]
+    silent = [org.name for f in view.findings if f.code == "missing-organisation"
+              if (org := config.organisation_named(f.organisation)) is not None]
     groups = group_findings(view.findings)
     reds = [{"title": t, "count": n} for t, n in red.items()]
     cut = slice(None, names_listed)
@@ -122,6 +131,7 @@ def _key_messages(view: PackView, names_listed: int | None = None) -> dict[str, 
         "worse_more": len(worse) - len(worse[cut]),
         "overdue_more": len(overdue) - len(overdue[cut]),
         "missing_more": len(missing) - len(missing[cut]),
+        "silent_organisations": silent,
         "findings_total": len(view.findings),
         "findings_changing": len(changing_figures(view.findings)),
         "finding_groups": [{"code": g.code, "severity": g.severity, "what": g.what,

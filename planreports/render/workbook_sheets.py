@@ -18,7 +18,12 @@ from xlsxwriter.worksheet import Worksheet
 
 from planreports.findings import finding
 from planreports.model import SEVERITY_ORDER, Finding, Item, PackView
-from planreports.render.workbook_layout import page_breaks, print_scale
+from planreports.render.workbook_layout import (
+    MEASURED_ROWS,
+    lines_height,
+    page_breaks,
+    print_scale,
+)
 from planreports.render.workbook_layout import row_height as measured_height
 
 FONT = "Arial"  # LibreOffice renders it with metric-compatible Liberation Sans: same wrapping
@@ -332,12 +337,22 @@ def sorted_findings(findings: Sequence[Finding]) -> list[Finding]:
     ))
 
 
+def estimated_height(cells: Sequence[tuple[str, float, bool, float]]) -> float:
+    """A row's height from its text's length, erring long: for sheets past MEASURED_ROWS,
+    where measuring every wrapped line would cost more than writing the workbook."""
+    scales = {8.0: SMALL_SCALE}
+    lines = max((text_lines(t, w, BOLD_SCALE if b else scales.get(size, 1.0))
+                 for t, w, b, size in cells if t), default=1)
+    return lines_height(lines + (1 if lines > 3 else 0))
+
+
 def write_data_quality(pack: PackWorkbook, ws: Worksheet, findings: Sequence[Finding]) -> None:
     """Every finding, worst first, with the file, sheet and cell it points at."""
     s = pack.styles
     pack.header_row(ws, QUALITY_COLUMNS)
     widths = [w for _, w in QUALITY_COLUMNS]
     ordered = sorted_findings(findings)
+    measured = len(ordered) <= MEASURED_ROWS
     heights = []
     for row, f in enumerate(ordered, start=1):
         priority = pack.label_of(f.priority) if f.priority else ""
@@ -349,8 +364,8 @@ def write_data_quality(pack: PackWorkbook, ws: Worksheet, findings: Sequence[Fin
             else:
                 pack.text(ws, row, col, value, s.text_centre if col == 5 else s.text,
                           None, QUALITY_COLUMNS[col][0])
-        heights.append(measured_height([(v, widths[c], c == 1, 10.0)
-                                        for c, v in enumerate(values)]))
+        cells = [(v, widths[c], c == 1, 10.0) for c, v in enumerate(values)]
+        heights.append(measured_height(cells) if measured else estimated_height(cells))
         ws.set_row(row, heights[-1])
     if not ordered:
         ws.merge_range(1, 0, 1, len(QUALITY_COLUMNS) - 1, "No data-quality findings.", s.note)

@@ -17,20 +17,17 @@ from xlsxwriter.worksheet import Worksheet
 from planreports.model import Item
 from planreports.render.workbook_layout import (
     MEASURED_ROWS,
-    lines_height,
     page_breaks,
     print_scale,
     row_height,
 )
 from planreports.render.workbook_sheets import (
-    BOLD_SCALE,
-    SMALL_SCALE,
     TREND_TEXT,
     PackWorkbook,
     as_datetime,
+    estimated_height,
     fitted_width,
     set_up_print,
-    text_lines,
 )
 
 Kind = Literal["text", "bold", "centre", "small", "rag", "trend", "date"]
@@ -103,12 +100,7 @@ def measure(pack: PackWorkbook, chosen: Sequence[tuple[Column, float]], record: 
             continue
         bold, size = _cell_size(column.kind)
         cells.append((text, width, bold, size))
-    if measured:
-        return row_height(cells)
-    scales = {8.0: SMALL_SCALE}
-    lines = max((text_lines(t, w, BOLD_SCALE if b else scales.get(s, 1.0)) for t, w, b, s
-                 in cells), default=1)
-    return lines_height(lines + (1 if lines > 3 else 0))  # the estimate errs long
+    return row_height(cells) if measured else estimated_height(cells)
 
 
 def write_record(pack: PackWorkbook, ws: Worksheet, row: int,

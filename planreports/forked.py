@@ -1,0 +1,59 @@
+"""Run independent jobs in forked worker processes: a build's packs render on every core.
+
+Each job is a plain callable; the workers are forked after the jobs exist, so they inherit
+them (and any file descriptor the parent opened for them) without pickling. Only each job's
+result, or its exception, comes back through the pool's pipe.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from planreports.errors import RenderError
+from planreports.read.isolate import die_with_parent
+
+T = TypeVar("T")
+_JOBS: Sequence[Callable[[], Any]] = ()  # what the forked workers run, by index
+
+
+def _run(index: int) -> Any:
+    return _JOBS[index]()
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def run_all(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
+    """Every job's result, in order; the first job's exception is raised as it was.
+
+    Runs in this process where forking would not pay: one job, one core, or no fork (the
+    platform has none)."""
+    global _JOBS
+    workers = min(workers or cores(), len(jobs))
+    if workers < 2 or not sys.platform.startswith("linux"):
+        return [job() for job in jobs]
+    _JOBS = jobs
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"),
+            initializer=die_with_parent, initargs=(os.getpid(),),
+        ) as pool:
+            futures = [pool.submit(_run, i) for i in range(len(jobs))]
+            return [future.result() for future in futures]
+    except BrokenProcessPool as exc:
+        raise RenderError(
+            "a worker process writing the packs died (out of memory, or killed); nothing was "
+            "changed, the previous outputs are kept"
+        ) from exc
+    finally:
+        _JOBS = ()
