@@ -21,7 +21,6 @@ from planreports.render.deck_tables import Table
 from planreports.render.deck_text import PLAIN
 from planreports.render.deck_writer import DeckWriter
 from planreports.render.exception_rows import previous_label, select_exceptions, why_it_is_here
-from planreports.render.org_matrix import whose
 from planreports.render.titles import counts_under, own_title
 
 EXCEPTIONS = ("Priority", "Project", "RAG", "Why it is here", "Action or latest position", "Lead")
@@ -87,7 +86,7 @@ def _row(deck: DeckWriter, item: Item, why: str, what: str, note: str) -> tuple:
     if item.previous_rag is not None or item.trend == "new":
         before = config.rag_status(item.previous_rag)
         rag += f"\nwas {before.label}" if before else "\nnew"
-    return ((priority_name(config, item.priority, True), _project(item, whose(deck.view)(item)),
+    return ((priority_name(config, item.priority, True), _project(item, deck.whose(item)),
              rag, why, what,
              item.lead), (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN), note)
 
@@ -98,7 +97,7 @@ def _no_longer_reported(deck: DeckWriter, item: Item, why: str, before: str) -> 
     config = deck.config
     # Last period's RAG word and colour, without a trend: there is nothing to compare.
     rag, style = rag_cell(config, replace(item, trend=None))
-    cells = (priority_name(config, item.priority, True), _project(item, whose(deck.view)(item)),
+    cells = (priority_name(config, item.priority, True), _project(item, deck.whose(item)),
              rag, why, "Not in any tracker this period", item.lead)
     return (cells, (PLAIN, PLAIN, style, PLAIN, PLAIN, PLAIN),
             f"{_project(item)}: last reported in {before} at {item.source}")

@@ -14,7 +14,6 @@ from planreports.render.deck_slides import numbered, priority_name, rag_cell
 from planreports.render.deck_tables import PROGRESS_FRACTIONS, Table
 from planreports.render.deck_text import PLAIN
 from planreports.render.deck_writer import DeckWriter
-from planreports.render.org_matrix import whose
 from planreports.render.paginate import Page
 from planreports.render.titles import counts_under, own_title
 
@@ -63,7 +62,7 @@ def progress_updates(deck: DeckWriter) -> None:
     config = deck.config
     table = Table(PROGRESS, PROGRESS_FRACTIONS, bold=frozenset({0}), split_column=3)
     previous: Item | None = None
-    tag = whose(deck.view)
+    tag = deck.whose
     for item in ordered(config, deck.view.items):
         rag, rag_style = rag_cell(config, item)
         shown, head = project_cell(item, previous, tag(item))

@@ -46,6 +46,7 @@ from planreports.render.deck_text import (
     write_text,
 )
 from planreports.render.measure import text_width
+from planreports.render.org_matrix import whose
 from planreports.render.paginate import (
     CellMargins,
     Page,
@@ -146,6 +147,7 @@ class DeckWriter:
         self.pack = pack_of(view)
         self.max_rows = self.config.deck_max_rows(self.pack)
         self.summary_mode = in_summary_mode(len(view.items), self.max_rows)
+        self.whose = whose(view)  # item -> "NBT: " in a system's roll-up, else ""
         self.workbook_name = f"{view.name}.xlsx"  # the pack's own workbook, beside the deck
         self.font_size = self.pack.font_size  # every table on every slide: one body size
         self._regions = _regions_of(Path(template), self.prs, layouts)
