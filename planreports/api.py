@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from planreports.watch import Watched
 
 Progress = Callable[[str, str], None]  # (stage, detail)
-PARALLEL_FROM = 4_000  # rows to write (a workbook's item counting four) before packs fork
 
 
 class Located(NamedTuple):
@@ -195,9 +194,13 @@ def _write_packs(
 
     The files are written in parallel, one worker process per core, biggest first: a region's
     roll-up and PMO workbooks of every item are most of a build."""
-    # Imported here, before the workers fork, so that each inherits them loaded.
+    # Loaded here, before the workers fork, so that each inherits them (fonts included).
+    import planreports.render.cover
     import planreports.render.deck
     import planreports.render.workbook  # noqa: F401
+    from planreports.render.measure import font_metrics
+
+    font_metrics(bold=False), font_metrics(bold=True)
 
     config = run.config
     template_dir = config.resolve(config.templates.folder)
@@ -214,9 +217,7 @@ def _write_packs(
     if progress:
         progress("render", ", ".join(name for name, _ in jobs))
     biggest_first = sorted(range(len(jobs)), key=lambda i: -made[i][2])
-    # A trust's packs take a fraction of a second: forking workers would cost more than it saves.
-    parallel = sum(size for _, _, size in made) >= PARALLEL_FROM
-    written = files.add_all([jobs[i] for i in biggest_first], workers=None if parallel else 1)
+    written = files.add_all([jobs[i] for i in biggest_first])
     outputs: list[Output] = [Output(pack="", kind="json", path="", sha256="")] * len(jobs)
     extra_findings: list[Finding] = []
     for i, (file, raised) in zip(biggest_first, written, strict=True):
@@ -262,14 +263,18 @@ def _write_pdfs(
 
     A PDF this build does not make is removed with the set's commit, so outputs/ never
     holds a PDF older than the cover report and deck beside it."""
+    if not config.outputs.pdf:  # (and pypdf, a tenth of a second to import, stays unloaded)
+        for view in views:
+            files.remove(f"{view.name}.pdf")
+        return [], []
     from planreports.render.cover import cover_context
     from planreports.render.pdf import MISSING, PackPdf, find_soffice, make_pdfs
 
-    program = find_soffice() if config.outputs.pdf else None
+    program = find_soffice()
     if program is None:
         for view in views:
             files.remove(f"{view.name}.pdf")
-        if config.outputs.pdf and views:
+        if views:
             return [], [f"{MISSING} ({', '.join(v.name + '.pdf' for v in views)}): install "
                         "LibreOffice, or set outputs.pdf: false; every other output was written"]
         return [], []

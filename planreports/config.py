@@ -526,8 +526,12 @@ def _organisation_errors(config: Config) -> list[tuple[tuple, str]]:
     return errors
 
 
+_last_loaded: tuple[Path, str, Config] | None = None  # a command loads its config twice
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate config.yaml; raise ConfigError naming file, line and key on any fault."""
+    global _last_loaded
     path = Path(path)
     name = path.name
     try:
@@ -538,11 +542,18 @@ def load_config(path: str | Path) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    if _last_loaded is not None and _last_loaded[:2] == (path.resolve(), text):
+        return _last_loaded[2]  # the same file, unchanged: a Config is immutable
     check_size(text, name)
     try:
-        root = yaml.compose(text, Loader=UniqueKeyLoader)
-        check_expansion(root, name)
-        raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        # Parsed once: the node tree is bounded (check_expansion) before it is constructed.
+        loader = UniqueKeyLoader(text)
+        try:
+            root = loader.get_single_node()
+            check_expansion(root, name)
+            raw = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.constructor.ConstructorError as exc:  # a key given twice
         mark = exc.problem_mark
         line = f" line {mark.line + 1}" if mark else ""
@@ -571,4 +582,5 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError("\n".join(f"{where(loc)}: {text}" for loc, text in errors))
     config._path = path.resolve()
     config._warnings = tuple(f"{where(loc)}: {text}" for loc, text in warnings)
+    _last_loaded = (config._path, text, config)
     return config
