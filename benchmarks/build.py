@@ -163,11 +163,18 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 # --- the figures ---------------------------------------------------------------------------------
 
-def trust_case(runs: int, timeout: float) -> dict[str, Any]:
-    """The sample working folder, copied so that repeated builds leave the repo alone."""
+def trust_case(runs: int, timeout: float, pdf: bool = False) -> dict[str, Any]:
+    """The sample working folder, copied so that repeated builds leave the repo alone.
+
+    The sample config asks for the board-portal PDFs (issue 20), which LibreOffice makes in
+    seconds; issue 17's figure is the build without them (`outputs.pdf: false`), and the
+    build with them is timed as a figure of its own."""
     with tempfile.TemporaryDirectory(prefix="planreports-bench-trust-") as tmp:
         folder = Path(tmp)
-        shutil.copy2(REPO / "config.yaml", folder / "config.yaml")
+        text = (REPO / "config.yaml").read_text("utf-8")
+        if not pdf:
+            text = text.replace("\n  pdf: true", "\n  pdf: false", 1)
+        (folder / "config.yaml").write_text(text, "utf-8")
         for name in ("inputs", "templates"):
             shutil.copytree(REPO / name, folder / name)
         done = []
@@ -177,8 +184,9 @@ def trust_case(runs: int, timeout: float) -> dict[str, Any]:
             print(f" {result['seconds']:.2f} s, {result['max_rss_mb']:.0f} MB", flush=True)
             done.append(result)
     out = _summary(done)
-    out["command"] = "cd <a copy of the repo's config.yaml, inputs/, templates/> && " \
-                     f"{shlex.join([planreports_command(), 'build', '-c', 'config.yaml'])}"
+    out["command"] = (f"cd <a copy of the repo's config.yaml (outputs.pdf: "
+                      f"{str(pdf).lower()}), inputs/, templates/> && "
+                      f"{shlex.join([planreports_command(), 'build', '-c', 'config.yaml'])}")
     return out
 
 
@@ -266,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {"environment": env, "config": config, "timeout": args.timeout}
     if "trust" not in args.skip:
         results["trust"] = trust_case(args.trust_runs, args.timeout)
+        results["trust_with_pdf"] = trust_case(max(args.trust_runs // 2, 1), args.timeout,
+                                               pdf=True)
 
     biggest = max(sizes) if sizes else args.trackers
     t0 = time.perf_counter()
@@ -330,6 +340,9 @@ def print_table(results: dict[str, Any]) -> None:
     if "trust" in results:
         trust = results["trust"]
         line(f"trust: sample folder, median of {len(trust['runs'])}", "", trust)
+    if "trust_with_pdf" in results:
+        with_pdf = results["trust_with_pdf"]
+        line(f"trust with PDFs (LibreOffice), median of {len(with_pdf['runs'])}", "", with_pdf)
     if "region" in results:
         reg = results["region"]
         line(f"region: {reg['trackers']} trackers, median of {len(reg['ours']['runs'])}",
