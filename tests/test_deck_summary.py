@@ -57,9 +57,19 @@ def test_exceptions_that_rank_alike_take_turns_by_priority():
     # Eleven Reds under P1 came first and filled the capped table; now each priority's turn.
     rows = [(f"P1 red {n}", "P1") for n in range(4)] + [("P2 red", "P2"), ("P5 red 0", "P5"),
                                                       ("P5 red 1", "P5")]
-    ranked = worst_first(rows, lambda r: (0,), lambda r: r[1])
+    ranked = worst_first(rows, lambda r: (0,), lambda r: (r[1], None))
     assert [r[0] for r in ranked] == [
         "P1 red 0", "P2 red", "P5 red 0", "P1 red 1", "P5 red 1", "P1 red 2", "P1 red 3",
+    ]
+
+
+def test_in_a_roll_up_each_priority_turn_goes_round_the_members():
+    rows = [("P1 NBT a", "P1", "NBT"), ("P1 NBT b", "P1", "NBT"), ("P1 RUH", "P1", "RUH"),
+            ("P2 NBT", "P2", "NBT"), ("P2 RUH", "P2", "RUH"), ("P1 amber", "P1", "RUH")]
+    rank = {"P1 amber": (1,)}
+    ranked = worst_first(rows, lambda r: rank.get(r[0], (0,)), lambda r: (r[1], r[2]))
+    assert [r[0] for r in ranked] == [
+        "P1 NBT a", "P2 NBT", "P1 RUH", "P2 RUH", "P1 NBT b", "P1 amber",
     ]
 
 

@@ -58,7 +58,7 @@ def exceptions(deck: DeckWriter) -> None:
                               f"reported."], first=slide)
         return
     if deck.summary_mode:
-        rows = worst_first(rows, lambda row: row[0], lambda row: row[1])
+        rows = worst_first(rows, lambda row: row[0], lambda row: (row[1][1], row[1][0]))
     table = Table(EXCEPTIONS, FRACTIONS)
     for _, _, (cells, styles, note) in rows:
         table.add(cells, styles, note=note)

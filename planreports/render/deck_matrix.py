@@ -2,7 +2,7 @@
 
 A table, not a picture, so that a screen reader reads it and PowerPoint can restyle it: one
 row per organisation, one column per priority, each cell its items by RAG ("3R 2A 5G") on a
-shade of its risk score (see org_matrix), a total row for the whole system.
+shade of its risk score (see org_matrix). The system's totals are the summary slide's chart.
 """
 
 from __future__ import annotations
@@ -50,11 +50,13 @@ def organisation_slide(deck: DeckWriter) -> None:
 
     for line in matrix.rows:
         add(line, False)
-    add(matrix.total, True)
+    # The system's own totals by priority are the summary slide's chart: a total row here
+    # would say them again, and at a region's counts it spilled onto a slide of its own.
     key = ", ".join(f"{s.key} = {s.label}" for s in rag)
     deck.table_slides(
         TITLE, table, legend=True,
         notes_title=(f"Items by organisation and priority, counted by RAG ({key}); each cell "
                      "is shaded by its risk score, from the best open status (0) to the "
-                     "worst (100). The workbook's Organisations sheet has the scores."),
+                     "worst (100). The totals by priority are the summary slide's chart; the "
+                     "workbook's Organisations sheet has them, and the scores."),
     )

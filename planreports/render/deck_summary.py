@@ -9,6 +9,7 @@ deck_exceptions.py draw them.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -30,17 +31,24 @@ def exception_rank(rag_order: int | None, deteriorated: bool, overdue: bool) -> 
 
 
 def worst_first(rows: Sequence[T], rank: Callable[[T], tuple],
-                group: Callable[[T], object] = lambda row: None) -> list[T]:
-    """Rows by rank. Rows that rank alike take turns by `group` (e.g. priority and
-    organisation), each group in its own order (the plan's), so that the first few rows of a
-    capped table reach every priority rather than the first one's eleven Reds."""
-    turn: dict[tuple, int] = {}
-    keys = []
+                spread: Callable[[T], tuple[object, object]] = lambda row: (None, None)
+                ) -> list[T]:
+    """Rows by rank. Rows that rank alike take turns by priority and, within a priority, by
+    organisation (`spread(row)` gives the two), each keeping its own order (the plan's): the
+    first rows of a capped table reach every priority and every member, not the first
+    priority's eleven Reds."""
+    turns: dict[tuple, int] = {}
+    members: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
     for index, row in enumerate(rows):
-        at = (rank(row), group(row))
-        turn[at] = turn.get(at, -1) + 1
-        keys.append((rank(row), turn[at], index))
-    order = sorted(range(len(rows)), key=keys.__getitem__)
+        priority, organisation = spread(row)
+        key = (rank(row), priority, organisation)
+        turns[key] = turns.get(key, -1) + 1
+        members[key[:2]].append((turns[key], index))
+    place = {}
+    for group in members.values():  # each priority's rows, its organisations taking turns
+        for n, (_, index) in enumerate(sorted(group)):
+            place[index] = n
+    order = sorted(range(len(rows)), key=lambda i: (rank(rows[i]), place[i], i))
     return [rows[i] for i in order]
 
 

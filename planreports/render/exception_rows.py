@@ -53,7 +53,7 @@ def select_exceptions(view: PackView) -> tuple[ExceptionRow, ...]:
 
 def worst_exceptions(config, rows: Sequence[ExceptionRow]) -> list[ExceptionRow]:  # noqa: ANN001
     """Worst first, as a summary deck ranks them: worst RAG, deteriorated, overdue; rows that
-    rank alike take turns by organisation and priority."""
+    rank alike take turns by priority and organisation."""
     order = {s.key: n for n, s in enumerate(config.rag)}
 
     def rank(row: ExceptionRow) -> tuple:
@@ -65,8 +65,8 @@ def worst_exceptions(config, rows: Sequence[ExceptionRow]) -> list[ExceptionRow]
 
     def group(row: ExceptionRow) -> tuple:
         if row.item is not None:
-            return (row.item.organisation, row.item.priority)
-        return (row.overdue.organisation, row.overdue.priority) if row.overdue else (None, None)
+            return (row.item.priority, row.item.organisation)
+        return (row.overdue.priority, row.overdue.organisation) if row.overdue else (None, None)
 
     return worst_first(rows, rank, group)
 

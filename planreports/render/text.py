@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from planreports.model import PackView
-from planreports.render.org_matrix import whose
+from planreports.render.org_matrix import spans_organisations, whose
 from planreports.render.quality import changing_figures, group_findings
 from planreports.render.titles import full_title, own_title
 
@@ -112,8 +112,8 @@ def _key_messages(view: PackView, names_listed: int | None = None) -> dict[str, 
                for item in view.items
                if item.due is not None and item.due < as_of and item.rag not in complete]
     gaps = [f for f in view.findings if f.code == "missing-return"]
-    # In a roll-up the same workstream is missing from several members: say whose each is.
-    several = len({f.organisation for f in gaps}) > 1
+    # In a roll-up the same workstream may be missing from several members: say whose each is.
+    several = spans_organisations(view)
     missing = [(f"{f.organisation}: " if several and f.organisation else "")
                + (f.workstream or f.message) for f in gaps]
     silent = [org.name for f in view.findings if f.code == "missing-organisation"
