@@ -29,6 +29,18 @@ CANONICAL_COLUMNS = (
 )
 
 
+def _as_date(value: Any, expected: str) -> Any:  # noqa: ANN401 - what YAML gave
+    """A date from YAML's date, datetime or ISO text; anything else is left to pydantic."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(expected) from None
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -73,14 +85,7 @@ class Report(_Model):
     @field_validator("as_of", mode="before")
     @classmethod
     def _date_only(cls, value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError("expected a date as YYYY-MM-DD") from None
-        return value
+        return _as_date(value, "expected a date as YYYY-MM-DD")
 
 
 class RagStatus(_Model):
@@ -181,14 +186,7 @@ class Paper(_Model):
     @field_validator("date", mode="before")
     @classmethod
     def _meeting_date(cls, value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError("expected the meeting's date as YYYY-MM-DD") from None
-        return value
+        return _as_date(value, "expected the meeting's date as YYYY-MM-DD")
 
     @field_validator("purpose", mode="before")
     @classmethod
