@@ -26,6 +26,14 @@ def _run(index: int) -> Any:
     return _JOBS[index]()
 
 
+def _start_worker(parent: int) -> None:
+    """A worker dies with the build, and writes nothing to the terminal: a progress bar's
+    thread may have held the parent's stream lock at the fork, and the child's copy of that
+    lock would never be released (jobs report through their results)."""
+    die_with_parent(parent)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the worker's life
+
+
 def cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -46,7 +54,7 @@ def run_all(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> list
     try:
         with ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("fork"),
-            initializer=die_with_parent, initargs=(os.getpid(),),
+            initializer=_start_worker, initargs=(os.getpid(),),
         ) as pool:
             futures = [pool.submit(_run, i) for i in range(len(jobs))]
             return [future.result() for future in futures]
