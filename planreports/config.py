@@ -110,6 +110,9 @@ class Workstream(_Model):
     aliases: tuple[str, ...] = ()
     lead: str | None = None
     committee: str | None = None
+    # In a system's plan, the members that deliver it (and so owe a return on it); unset:
+    # the priority's, else every organisation.
+    organisations: tuple[str, ...] = ()
 
 
 class Priority(_Model):
@@ -120,6 +123,7 @@ class Priority(_Model):
     committee: str | None = None
     aliases: tuple[str, ...] = ()
     workstreams: tuple[Workstream, ...] = ()
+    organisations: tuple[str, ...] = ()  # the members that deliver it; unset: every one
 
     @field_validator("workstreams", mode="before")
     @classmethod
@@ -514,6 +518,17 @@ def _organisation_errors(config: Config) -> list[tuple[tuple, str]]:
                 )))
             claimed.setdefault(word, org.id)
     ids = {o.id for o in config.organisations}
+    known = ", ".join(sorted(ids)) or "none: add an organisations: list"
+    for i, priority in enumerate(config.priorities):
+        for oid in priority.organisations:
+            if oid not in ids:
+                errors.append((("priorities", i, "organisations"),
+                               f"unknown organisation {oid!r} (organisations: {known})"))
+        for j, ws in enumerate(priority.workstreams):
+            for oid in ws.organisations:
+                if oid not in ids:
+                    errors.append((("priorities", i, "workstreams", j, "organisations"),
+                                   f"unknown organisation {oid!r} (organisations: {known})"))
     for i, pack in enumerate(config.packs):
         for j, oid in enumerate(pack.organisations):
             if oid not in ids:

@@ -387,3 +387,50 @@ def test_a_summary_papers_cover_report_is_bounded_and_says_what_the_slides_say(
                 if s.has_text_frame and f"{board['items']} items" in s.text_frame.text)
     for line in said.splitlines():
         assert line.lstrip("• ") in text, line
+
+
+def test_a_return_is_owed_only_by_the_members_that_deliver_the_work(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from planreports.model import Item, Source
+    from planreports.reconcile import missing_returns
+
+    config_text = sample_config().replace(
+        "organisation: Oxford Health NHS Foundation Trust\n", ORGANISATIONS).replace(
+        "      - title: Estates Redevelopment\n",
+        "      - title: Estates Redevelopment\n        organisations: [NBT]\n").replace(
+        "    short: Research\n", "    short: Research\n    organisations: [UHBW, SIRONA]\n")
+    (tmp_path / "config.yaml").write_text(config_text, "utf-8")
+    config = load_config(tmp_path / "config.yaml")
+
+    def item(oid: str) -> Item:
+        return Item(priority="P1", workstream="Deliver the carers strategy", item="", rag="G",
+                    update="On track.", lead="", committee="", directorate="",
+                    due=dt.date(2018, 3, 31), milestone="", source=Source("a.xlsx", "S", "A2"),
+                    workstream_matched=True, organisation=oid)
+
+    found = missing_returns(config, [item("NBT"), item("SIRONA")])
+    owed = {(f.organisation, f.priority, f.workstream) for f in found
+            if f.code == "missing-return"}
+    assert ("NBT", "P2", "Estates Redevelopment") in owed
+    assert ("SIRONA", "P2", "Estates Redevelopment") not in owed
+    research = {w.title for w in config.priority("P6").workstreams}
+    assert {ws for oid, pid, ws in owed if pid == "P6" and oid == "SIRONA"} == research
+    assert not {ws for oid, pid, ws in owed if pid == "P6" and oid == "NBT"}
+    # UHBW sent nothing: one finding, counting only the workstreams it owes.
+    silent = [f for f in found if f.code == "missing-organisation"]
+    assert [f.organisation for f in silent] == ["UHBW", "AWP"]
+    every = sum(len(p.workstreams) for p in config.priorities)
+    assert f"none of its {every - 1} workstreams" in silent[0].message  # not Estates
+    assert f"none of its {every - 1 - len(research)} workstreams" in silent[1].message
+
+
+def test_a_workstream_naming_an_unknown_member_is_refused(tmp_path: Path) -> None:
+    config_text = sample_config().replace(
+        "organisation: Oxford Health NHS Foundation Trust\n", ORGANISATIONS).replace(
+        "      - title: Estates Redevelopment\n",
+        "      - title: Estates Redevelopment\n        organisations: [OUH]\n")
+    (tmp_path / "config.yaml").write_text(config_text, "utf-8")
+    with pytest.raises(ConfigError, match=r"priorities\[1\]\.workstreams\[5\]\.organisations: "
+                                          "unknown organisation 'OUH'"):
+        load_config(tmp_path / "config.yaml")

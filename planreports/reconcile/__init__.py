@@ -401,15 +401,20 @@ def missing_returns(config: Config, items: Sequence[Item]) -> list[Finding]:
                 continue
             where_from = (f" (nothing in inputs/{org.folder}/)" if org.folder
                           else f" (no file matches '{org.pattern}')" if org.pattern else "")
+            owed = sum(1 for p in config.priorities for w in p.workstreams
+                       if org.id in (w.organisations or p.organisations or (org.id,)))
             out.append(finding(
                 "missing-organisation",
                 f"{org.id} {org.name}: no tracker reports any item{where_from}; none of its "
-                f"{sum(len(p.workstreams) for p in config.priorities)} workstreams is reported",
+                f"{owed} workstreams is reported",
                 organisation=org.id,
             ))
     for oid, prefix in members:
         for p in config.priorities:
             for w in p.workstreams:
+                owed_by = w.organisations or p.organisations
+                if oid is not None and owed_by and oid not in owed_by:
+                    continue  # another member's work: no return is owed on it
                 if (oid, p.id, w.title) not in reported:
                     out.append(finding(
                         "missing-return",
