@@ -261,8 +261,9 @@ def make_template(target: Path = TARGET) -> Path:
     _paragraph(doc, "{%p endfor %}")
 
     doc.add_heading("Position by priority", level=1)
-    _paragraph(doc, "The RAG status of the {{ total }} item{{ 's' if total != 1 }} reported for "
-               "{{ period }}, by priority. Each status is named as well as coloured.")
+    _paragraph(doc, "The RAG status of the {{ total_text }} item{{ 's' if total != 1 }} "
+               "reported for {{ period }}, by priority. Each status is named as well as "
+               "coloured.")
     rag = _table(doc, ["Priority", "{%tc for s in statuses %}", "{{r s.heading }}",
                        "{%tc endfor %}", "Total"],
                  [Cm(9.0), Cm(0.1), Cm(1.6), Cm(0.1), Cm(1.6)], "RAG status by priority",
@@ -279,7 +280,7 @@ def make_template(target: Path = TARGET) -> Path:
     _tag_row(rag, "{%tr endfor %}")
     cells = rag.add_row().cells  # the total row, bold
     for cell, text in zip(cells, ["Total", "{%tc for n in total_counts %}", "{{ n }}",
-                                  "{%tc endfor %}", "{{ total }}"], strict=True):
+                                  "{%tc endfor %}", "{{ total_text }}"], strict=True):
         _cell_text(cell, text, bold=True)
     _widths(rag, [Cm(9.0), Cm(0.1), Cm(1.6), Cm(0.1), Cm(1.6)])
 

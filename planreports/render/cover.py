@@ -132,13 +132,14 @@ def _rag_by_priority(view: PackView) -> dict[str, Any]:
     for pid in groups:
         by_rag = counts.get(pid, {})
         rows.append({"priority": priority_name(config, pid),
-                     "counts": [by_rag.get(key, 0) for key, _, _ in statuses],
-                     "total": sum(by_rag.values())})
+                     "counts": [f"{by_rag.get(key, 0):,}" for key, _, _ in statuses],
+                     "total": f"{sum(by_rag.values()):,}"})
     return {"statuses": [{"heading": _rag_text(label, fill), "fill": fill, "label": label}
                          for _, label, fill in statuses],
             "rag_rows": rows,
-            "total_counts": [sum(1 for i in view.items if i.rag == key)
-                             for key, _, _ in statuses]}
+            "total_counts": [f"{sum(1 for i in view.items if i.rag == key):,}"
+                             for key, _, _ in statuses],
+            "total_text": f"{len(view.items):,}"}  # a region's counts run to thousands
 
 
 def _exceptions(view: PackView, cap: int | None = None) -> dict[str, Any]:
