@@ -172,12 +172,7 @@ class Run:
                 }
                 for p in self.packs
             ],
-            "organisations": [
-                {"id": o.id, "name": o.name,
-                 "items": sum(1 for it in self.items if it.organisation == o.id),
-                 "counts": organisation_counts(self.config, self.items, o.id)}
-                for o in self.config.organisations
-            ],
+            "organisations": organisation_summaries(self.config, self.items),
             "accounting": {
                 "rows_read": sum(s.rows for i in self.inputs for s in i.sheets),
                 "section_rows": sum(s.sections for i in self.inputs for s in i.sheets),
@@ -188,15 +183,17 @@ class Run:
         }
 
 
-def organisation_counts(config: Config, items: tuple[Item, ...], oid: str | None
-                        ) -> dict[str, dict[str, int]]:
-    """priority id -> RAG key -> items, for one organisation's items."""
-    out: dict[str, dict[str, int]] = {}
+def organisation_summaries(config: Config, items: tuple[Item, ...]) -> list[dict]:
+    """Each configured member's items and counts (priority id -> RAG key -> items)."""
+    counts: dict[str | None, dict[str, dict[str, int]]] = {}
     for item in items:
-        if item.organisation == oid:
-            by_rag = out.setdefault(item.priority or "unknown", {})
-            by_rag[item.rag or "none"] = by_rag.get(item.rag or "none", 0) + 1
-    return out
+        by_rag = counts.setdefault(item.organisation, {}).setdefault(item.priority or "unknown",
+                                                                      {})
+        by_rag[item.rag or "none"] = by_rag.get(item.rag or "none", 0) + 1
+    return [{"id": o.id, "name": o.name,
+             "items": sum(n for by_rag in counts.get(o.id, {}).values() for n in by_rag.values()),
+             "counts": counts.get(o.id, {})}
+            for o in config.organisations]
 
 
 def pack_organisations(view: PackView) -> tuple[str, ...]:
