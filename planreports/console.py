@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from planreports.findings import local_message
@@ -140,6 +140,9 @@ def _print_grouped(out: Console, findings: Sequence[Finding]) -> None:
     out.print(table)
 
 
+FRAMES = 20  # progress frames drawn for certain over a read, besides the refresh thread's
+
+
 class ReadProgress:
     """A progress bar on a terminal: 'reading trackers 12 of 300', then the files written.
 
@@ -149,13 +152,18 @@ class ReadProgress:
     def __init__(self, err: Console, total: int, *, enabled: bool) -> None:
         self.enabled = enabled and err.is_terminal
         self.total = total
+        # The file name gives way on a narrow terminal; the count never does.
+        whole = Column(no_wrap=True)
         self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.completed:.0f} of {task.total:.0f} trackers"),
-            TimeElapsedColumn(), TextColumn("{task.fields[name]}"),
-            console=err, transient=True,
+            TextColumn("{task.description}", table_column=whole), BarColumn(),
+            TextColumn("{task.completed:.0f} of {task.total:.0f} trackers", table_column=whole),
+            TimeElapsedColumn(table_column=whole),
+            TextColumn("{task.fields[name]}",
+                       table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
+            console=err, transient=True, expand=True,
         )
         self._task = None
+        self._read = 0
 
     def __enter__(self) -> Callable[[str, str], None] | None:
         if not self.enabled:
@@ -175,6 +183,11 @@ class ReadProgress:
             self._progress.console.print(detail, highlight=False)
         elif stage == "read":
             self._progress.update(self._task, advance=1, name=detail)
+            self._read += 1
+            # A frame at every twentieth of the trackers, however busy the machine: the
+            # bar's own refresh thread may not be scheduled before a fast read is done.
+            if self._read * FRAMES // self.total != (self._read - 1) * FRAMES // self.total:
+                self._progress.refresh()
         else:
             self._progress.update(self._task, description="writing", name=detail,
                                   completed=self.total)
