@@ -7,8 +7,11 @@ result, or its exception, comes back through the pool's pipe.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -16,10 +19,21 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from planreports.errors import RenderError
-from planreports.read.isolate import die_with_parent
 
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _JOBS: Sequence[Callable[[], Any]] = ()  # what the forked workers run, by index
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this process when `parent` dies (Linux); exit if it has."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _run(index: int) -> Any:

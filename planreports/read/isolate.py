@@ -17,7 +17,6 @@ stderr goes to an unnamed temporary file, so a killed build leaves no files behi
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import faulthandler
 import gc
 import multiprocessing
@@ -34,8 +33,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from planreports.forked import die_with_parent
+
 IN_FLIGHT = 2  # files handed to a worker ahead of its answers
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +55,6 @@ class _Worker:
     # never idles while the parent is busy with another worker's result.
     pending: deque[int] = field(default_factory=deque)
     deadline: float = 0.0  # for the first pending job
-
-
-def die_with_parent(parent: int) -> None:
-    """Ask the kernel to kill this process when `parent` dies (Linux); exit if it has."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(1)
 
 
 def _child(
