@@ -32,7 +32,7 @@ from typing import TypeVar
 from filelock import FileLock, Timeout
 
 from planreports.errors import RenderError
-from planreports.forked import run_all
+from planreports.forked import Host, run_all
 
 T = TypeVar("T")
 JOURNAL = ".commit.json"
@@ -82,18 +82,24 @@ class OutputSet:
         return self.add_all([(name, write)], workers=1)[0][0]
 
     def add_all(
-        self, jobs: Sequence[tuple[str, Callable[[Path], T]]], workers: int | None = None
+        self, jobs: Sequence[tuple[str, Callable[[Path], T]]], workers: int | None = None,
+        host: Host | None = None,
     ) -> list[tuple[Written, T]]:
         """`add` for several files at once, written in parallel worker processes (see
-        planreports.forked): each written file with what its `write` returned, in order."""
+        planreports.forked), the `host`'s if given: each written file with what its `write`
+        returned, in order."""
         reserved: list[tuple[str, int, Path | None, str]] = []
         sealed = 0
         try:
             for name, _ in jobs:
                 reserved.append((name, *self._new_file(self.folder / name)))
-            results = run_all([functools.partial(write, Path(path))
-                               for (_, write), (_, _, _, path) in zip(jobs, reserved,
-                                                                      strict=True)], workers)
+            if host is not None:
+                results = host.run_all([write for _, write in jobs],
+                                       [path for *_, path in reserved],
+                                       [fd for _, fd, _, _ in reserved])
+            else:
+                results = run_all([functools.partial(write, Path(path)) for (_, write), (*_, path)
+                                   in zip(jobs, reserved, strict=True)], workers)
             written = []
             for (name, fd, tmp, _), result in zip(reserved, results, strict=True):
                 written.append((self._seal(name, fd, tmp), result))
