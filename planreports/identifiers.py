@@ -37,6 +37,8 @@ HOSPITAL_LABELLED = re.compile(
     r"\s*[:#=\-]?\s*(?P<id>[A-Z]{0,4}\d{6,10}[A-Z]?)\b",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")  # what the shapes' \d matches: any decimal digit, not only 0-9
+NHS_DIGITS, HOSPITAL_DIGITS = 10, 6  # the fewest digits each shape holds
 MASK_KEEP = 3  # leading characters left visible, so the cell can be found by eye
 
 
@@ -73,15 +75,22 @@ class IdentifierScanner:
         self.patterns = tuple((name, re.compile(rx)) for name, rx in patterns)
 
     def find(self, text: str) -> tuple[Hit, ...]:
-        if not text or not any(c.isdigit() for c in text) and not self.patterns:
+        # Every cell of every tracker comes through here: the built-in shapes are looked for
+        # only where there are digits enough for one (an NHS number has ten, a hospital
+        # number six), which most updates ("2 of 8 milestones met") have not.
+        digits = len(_DIGIT.findall(text)) if text else 0
+        if digits < HOSPITAL_DIGITS and not self.patterns:
             return ()
         hits: list[Hit] = []
-        for m in NHS_SHAPE.finditer(text):
-            if nhs_number_valid(re.sub(r"\D", "", m.group(0))):
-                hits.append(Hit("NHS number", m.start(), m.end()))
-        for rx, kind in ((NHS_LABELLED, "NHS number"), (HOSPITAL_LABELLED, "hospital number")):
-            for m in rx.finditer(text):
-                hits.append(Hit(kind, m.start("id"), m.end("id")))
+        if digits >= NHS_DIGITS:
+            for m in NHS_SHAPE.finditer(text):
+                if nhs_number_valid(re.sub(r"\D", "", m.group(0))):
+                    hits.append(Hit("NHS number", m.start(), m.end()))
+            for m in NHS_LABELLED.finditer(text):
+                hits.append(Hit("NHS number", m.start("id"), m.end("id")))
+        if digits >= HOSPITAL_DIGITS:
+            for m in HOSPITAL_LABELLED.finditer(text):
+                hits.append(Hit("hospital number", m.start("id"), m.end("id")))
         for name, rx in self.patterns:
             for m in rx.finditer(text):
                 if m.end() > m.start():

@@ -26,7 +26,7 @@ import yaml
 from conftest import ROOT
 from smtp_server import RecordingHandler, free_port, start_server
 
-from planreports.outputs import build_lock
+from planreports.outputs import OutputSet, build_lock
 
 NHS = "943 476 5919"
 TAILS = ("4765919", "476 5919")
@@ -262,3 +262,16 @@ def test_a_killed_build_leaves_no_process_and_no_file(
     assert again.returncode == 0, again.stderr
     _consistent(out)
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_json_is_written_as_json_dumps_would_write_it(tmp_path: Path) -> None:
+    import datetime as dt
+
+    data = {"when": dt.date(2017, 9, 30), "at": dt.datetime(2017, 9, 30, 12, 5),
+            "text": "Ré-audit — “quoted”\ttab", 3: [1.5, None, True], "empty": [], "none": {}}
+    with OutputSet(tmp_path / "out") as files:
+        files.add_json("run.json", data)
+        files.commit()
+        files.finish()
+    expected = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    assert (tmp_path / "out" / "run.json").read_bytes() == expected.encode("utf-8")

@@ -98,6 +98,7 @@ class NewParts:
         self.prs, self.package = prs, prs.part.package
         self._used = {str(part.partname) for part in self.package.iter_parts()}
         self._last: dict[str, int] = {}
+        self._notes_shapes: list | None = None  # a new notes page's placeholders, made once
         self._next_id = max([255, *(int(s.get("id")) for s in prs.slides._sldIdLst)]) + 1
         self.slides = len(prs.slides)
 
@@ -126,9 +127,17 @@ class NewParts:
                               CT_NotesSlide.new())
         part.relate_to(master, RT.NOTES_MASTER)
         part.relate_to(slide.part, RT.SLIDE)
-        part.notes_slide.clone_master_placeholders(master.notes_master)
+        notes = part.notes_slide
+        tree = notes.shapes._spTree
+        if self._notes_shapes is None:
+            before = set(tree)
+            notes.clone_master_placeholders(master.notes_master)
+            self._notes_shapes = [copy.deepcopy(s) for s in tree if s not in before]
+        else:  # every notes page starts as the first did (see DeckWriter._blank_shapes)
+            for shape in self._notes_shapes:
+                tree.insert_element_before(copy.deepcopy(shape), "p:extLst")
         slide.part.relate_to(part, RT.NOTES_SLIDE)
-        return part.notes_slide
+        return notes
 
 
 class DeckWriter:
@@ -219,8 +228,7 @@ class DeckWriter:
             unique, n = f"{title} ({n})", n + 1
         self.titles.add(unique)
         slide = self.parts.slide(getattr(self.layouts, role))
-        for placeholder in self._placeholders[role]:
-            slide.shapes.clone_placeholder(placeholder)
+        self._blank_shapes(slide, role)
         regions = self._regions[role]
         sizes = (40.0, 36.0, 32.0, 28.0, 24.0) if role == "title" else (28.0, 24.0, 20.0, 18.0)
         size = fit_text_size(unique, regions.title, sizes, bold=True) or sizes[-1]
@@ -228,6 +236,22 @@ class DeckWriter:
                    font_name=None)
         self._footer(slide, role, legend)
         return slide
+
+    def _blank_shapes(self, slide, role: str) -> None:  # noqa: ANN001
+        """The layout's title placeholders, cloned onto the first slide of a layout and then
+        copied: python-pptx's clone reads each placeholder's type, size and index by XPath,
+        and a tenth of a deck's time went on cloning the same ones again."""
+        tree = slide.shapes._spTree
+        kept = self._furniture.get((role, "placeholders"))
+        if kept is None:
+            before = set(tree)
+            for placeholder in self._placeholders[role]:
+                slide.shapes.clone_placeholder(placeholder)
+            self._furniture[(role, "placeholders")] = [copy.deepcopy(s) for s in tree
+                                                       if s not in before]
+        else:
+            for shape in kept:  # type: ignore[attr-defined]
+                tree.insert_element_before(copy.deepcopy(shape), "p:extLst")
 
     def _box(self, slide, box: Box, name: str):  # noqa: ANN001, ANN202
         shape = slide.shapes.add_textbox(Pt(box.left), Pt(box.top), Pt(box.width),
