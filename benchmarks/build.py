@@ -27,6 +27,7 @@ Prints a table and writes ``benchmarks/build-results.json`` (not committed).
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -268,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     scaled = {s for s in args.sizes if s <= args.max} if "scaling" not in args.skip else set()
     sizes = sorted(scaled | ({args.trackers} if "region" not in args.skip else set()))
     env = run._environment()
+    # As an installed package is: compiled. Without this, where PYTHONDONTWRITEBYTECODE is set
+    # (as on the machines here), every build would compile planreports again.
+    compileall.compile_dir(str(REPO / "planreports"), quiet=1)
     print(f"whole-process builds: {env['cores']} cores, load {env['load_average_at_start'][0]:.2f}"
           f", commit {env['commit']}{' (planreports changed)' if env['planreports_dirty'] else ''}"
           f"; config {config}", flush=True)

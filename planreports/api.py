@@ -169,13 +169,13 @@ def build(
         names = ", ".join(p.name for p in config.packs)
         raise UsageError(f"no pack named {pack!r} in {config.path.name} (packs: {names})")
     out_dir = config.outputs_dir / config.period_slug
-    host = start_host(_load_renderers)
     before = gc.get_threshold()
+    # A build makes millions of small objects (rows, items, findings, cells) that live to its
+    # end; a collection at every 700 new ones walked them for a fifth of a region's build.
+    # Collected every 100,000 (here and in the workers), the garbage between is a few MB.
+    gc.set_threshold(100_000, *before[1:])
+    host = start_host(_load_renderers)
     try:
-        # A build makes millions of small objects (rows, items, findings, cells) that live to
-        # its end; a collection at every 700 new ones walked them for a fifth of a region's
-        # build. Collected every 100,000, the garbage in between is a few megabytes.
-        gc.set_threshold(100_000, *before[1:])
         return _build(config, out_dir, pack, progress, host)
     finally:
         gc.set_threshold(*before)
@@ -224,6 +224,7 @@ def _write_packs(
     The files are written in parallel, one worker process per core, biggest first: a region's
     roll-up and PMO workbooks of every item are most of a build. The workers are the `host`'s
     (see planreports.forked.Host), which loaded the render libraries while the build read."""
+    views = [r.view for r in run.packs if only is None or r.view.name == only]
     if host is None:
         _load_renderers()
     config = run.config
@@ -249,8 +250,7 @@ def _write_packs(
         outputs[i] = Output(pack=pack, kind=kind, path=file.path.name,  # type: ignore[arg-type]
                             sha256=file.sha256)
         extra_findings.extend(f for f in raised if f not in extra_findings)
-    built = [r.view for r in run.packs if only is None or r.view.name == only]
-    pdfs, notes = _write_pdfs(config, built, files, progress)
+    pdfs, notes = _write_pdfs(config, views, files, progress)
     return replace(
         run,
         findings=sort_findings([*run.findings, *extra_findings]),
