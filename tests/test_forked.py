@@ -4,13 +4,17 @@ passed as descriptors, results and failures back; and it never outlives the buil
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, copy_config
 
+import planreports
 from planreports.errors import RenderError
 from planreports.forked import Host
 from planreports.outputs import OutputSet
@@ -72,3 +76,20 @@ def test_a_host_given_no_jobs_ends_when_closed() -> None:
     assert _alive(pid)
     host.close()
     assert not _alive(pid)
+
+
+def test_a_build_leaves_the_collector_and_no_process_behind(tmp_path: Path) -> None:
+    """build() collects less often while it runs and writes through a render host; an
+    in-process caller (watch, a notebook) gets its collector back as it was, and no child."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    copy_config(folder / "config.yaml")
+    for name in ("inputs", "templates"):
+        shutil.copytree(ROOT / name, folder / name)
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    run = planreports.build(folder / "config.yaml")
+    assert {o.kind for o in run.outputs} >= {"xlsx", "pptx", "docx"}
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == frozen
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    assert [c for c in children if _alive(int(c))] == []

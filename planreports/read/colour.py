@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
-
 from planreports.config import RagStatus
 
 # Excel's legacy palette (BIFF .xls files and `indexed` colours in .xlsx); 64 and 65 are the
@@ -64,6 +61,11 @@ def theme_palette(theme_xml: bytes) -> tuple[str, ...]:
     a part that cannot be parsed (or is not a theme) gives () and callers fall back to the
     Office theme.
     """
+    # Imported here: defusedxml re-executes ElementTree in pure Python when first imported,
+    # a fortieth of a second on every build, and only the openpyxl fallback comes here.
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
         root = fromstring(theme_xml)
     except (ParseError, DefusedXmlException, ValueError):
