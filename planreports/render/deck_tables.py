@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls
@@ -68,9 +68,10 @@ class Table:
                      self.split_column)
 
 
-def _cell_xml(text: str, size: float, style: Style) -> tuple[str, str]:
-    """A table cell's txBody and tcPr as XML: python-pptx's object layer costs ~2 ms a cell."""
-    m, a = TABLE_MARGINS, nsdecls("a")
+def _cell_xml(text: str, size: float, style: Style, ns: str = nsdecls("a")) -> tuple[str, str]:
+    """A table cell's txBody and tcPr as XML (`ns`: their namespace declaration, none inside a
+    table written whole): python-pptx's object layer costs ~2 ms a cell."""
+    m = TABLE_MARGINS
     bold = f'b="{int(bool(style.bold))}" dirty="0"'
     run_pr = f'lang="en-GB" sz="{int(size * 100)}" {bold}'
     fill = f'<a:solidFill><a:srgbClr val="{style.colour or INK}"/></a:solidFill>'
@@ -85,14 +86,18 @@ def _cell_xml(text: str, size: float, style: Style) -> tuple[str, str]:
             # a blank line between paragraphs is a small gap (see BLANK_LINE_PT).
             gap = int(BLANK_LINE_PT * 100)
             paras.append(f'<a:p><a:endParaRPr lang="en-GB" sz="{gap}" {bold}/></a:p>')
-    grid = f'<a:solidFill><a:srgbClr val="{GRID}"/></a:solidFill>'
-    edges = "".join(f'<a:{side} w="9525">{grid}</a:{side}>' for side in ("lnL", "lnR", "lnT",
-                                                                           "lnB"))
-    body = f"<a:txBody {a}><a:bodyPr/><a:lstStyle/>{''.join(paras)}</a:txBody>"
-    props = (f'<a:tcPr {a} marL="{Pt(m.left)}" marR="{Pt(m.right)}" marT="{Pt(m.top)}" '
-             f'marB="{Pt(m.bottom)}" anchor="t">{edges}'
+    body = f"<a:txBody {ns}><a:bodyPr/><a:lstStyle/>{''.join(paras)}</a:txBody>"
+    props = (f'<a:tcPr {ns} marL="{Pt(m.left)}" marR="{Pt(m.right)}" marT="{Pt(m.top)}" '
+             f'marB="{Pt(m.bottom)}" anchor="t">{_EDGES}'
              f'<a:solidFill><a:srgbClr val="{style.fill}"/></a:solidFill></a:tcPr>')
     return body, props
+
+
+_EDGES = "".join(f'<a:{side} w="9525"><a:solidFill><a:srgbClr val="{GRID}"/></a:solidFill>'
+                 f"</a:{side}>" for side in ("lnL", "lnR", "lnT", "lnB"))
+# python-pptx's default table style ("Medium Style 2 - Accent 1"); our cells set their own look.
+_TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"
+_TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
 
 
 def write_table_cell(cell, text: str, size: float, style: Style) -> None:  # noqa: ANN001
@@ -106,24 +111,38 @@ def write_table_cell(cell, text: str, size: float, style: Style) -> None:  # noq
 
 def add_table_page(slide, body: Box, page: Page, size: float, header_height: float,  # noqa: ANN001
                    widths: list[float], table: Table, name: str) -> None:
-    """One page of `table` as a table shape filling the top of the slide's body region."""
-    frame = slide.shapes.add_table(
-        len(page.rows) + 1, len(widths), Pt(body.left), Pt(body.top), Pt(sum(widths)),
-        Pt(page.height),
-    )
-    frame.name = f"Table: {name}"
-    frame._element.nvGraphicFramePr.cNvPr.set("descr", f"Table: {name}")
-    grid = frame.table
-    grid.horz_banding, grid.first_row = False, True
-    for column, width in zip(grid.columns, widths, strict=True):
-        column.width = Pt(width)
-    grid.rows[0].height = Pt(header_height)
-    for c, text in enumerate(table.header):
-        write_table_cell(grid.cell(0, c), text, size, HEADER)
-    for r, row in enumerate(page.rows, start=1):
-        grid.rows[r].height = Pt(row.height)
+    """One page of `table` as a table shape filling the top of the slide's body region.
+
+    The shape is written as one piece of XML, as python-pptx's `add_table` would leave it once
+    every cell, width and height was set through it (its default cells, replaced one by one,
+    were a quarter of a deck's time)."""
+    rows = [(header_height, [(text, HEADER) for text in table.header])]
+    for row in page.rows:
+        styles = table.styles[row.source]
+        cells = []
         for c, text in enumerate(row.cells):
-            style = table.styles[row.source][c]
+            style = styles[c]
             if c in table.bold and not style.bold:
                 style = Style(style.fill, style.colour, True)
-            write_table_cell(grid.cell(r, c), text, size, style)
+            cells.append((text, style))
+        rows.append((row.height, cells))
+    trs = []
+    for height, cells in rows:
+        tcs = "".join("<a:tc>{}{}</a:tc>".format(*_cell_xml(text, size, style, ns=""))
+                      for text, style in cells)
+        trs.append(f'<a:tr h="{Pt(height)}">{tcs}</a:tr>')
+    columns = [Pt(width) for width in widths]
+    grid = "".join(f'<a:gridCol w="{w}"/>' for w in columns)
+    label = quoteattr(f"Table: {name}")
+    shapes = slide.shapes
+    frame = parse_xml(
+        f"<p:graphicFrame {nsdecls('a', 'p')}><p:nvGraphicFramePr>"
+        f'<p:cNvPr id="{shapes._next_shape_id}" name={label} descr={label}/>'
+        '<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/>'
+        f'</p:nvGraphicFramePr><p:xfrm><a:off x="{Pt(body.left)}" y="{Pt(body.top)}"/>'
+        f'<a:ext cx="{sum(columns)}" cy="{sum(Pt(h) for h, _ in rows)}"/></p:xfrm>'
+        f'<a:graphic><a:graphicData uri="{_TABLE_URI}"><a:tbl><a:tblPr firstRow="1">'
+        f"<a:tableStyleId>{_TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>"
+        f"{''.join(trs)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>"
+    )
+    shapes._spTree.insert_element_before(frame, "p:extLst")
