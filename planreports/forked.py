@@ -120,6 +120,11 @@ class Host:
         parent would write, fd N's /proc/self/fd/N re-pointed at the host's copy of it."""
         try:
             payload = pickle.dumps((list(jobs), list(paths), list(fds)))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            self.close()
+            raise RenderError(f"the packs could not be handed to the render process: {exc}"
+                              ) from exc
+        try:
             self._sock.sendall(len(payload).to_bytes(8, "big") + len(fds).to_bytes(4, "big"))
             for start in range(0, len(fds), FDS_PER_MESSAGE):
                 sendfds(self._sock, list(fds[start:start + FDS_PER_MESSAGE]))

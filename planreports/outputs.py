@@ -151,8 +151,8 @@ class OutputSet:
     def add_json(self, name: str, data: object) -> Written:
         """`data` as indented UTF-8 JSON: what json.dumps(indent=2, ensure_ascii=False,
         default=str) writes, byte for byte, twenty times as fast."""
-        text = orjson.dumps(data, default=str, option=_JSON_OPTIONS)
-        return self.add(name, lambda p: p.write_bytes(text))
+        encoded = orjson.dumps(data, default=str, option=_JSON_OPTIONS)
+        return self.add(name, lambda p: p.write_bytes(encoded))
 
     def _new_file(self, target: Path) -> tuple[int, Path | None, str]:
         try:

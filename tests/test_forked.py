@@ -93,3 +93,11 @@ def test_a_build_leaves_the_collector_and_no_process_behind(tmp_path: Path) -> N
     assert gc.get_freeze_count() == frozen
     children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
     assert [c for c in children if _alive(int(c))] == []
+
+
+def test_a_job_that_cannot_be_pickled_is_a_render_error_and_ends_the_host() -> None:
+    host = Host(lambda: None)
+    pid = host.pid
+    with pytest.raises(RenderError, match="could not be handed to the render process"):
+        host.run_all([lambda path: path], ["/dev/null"], [])
+    assert not _alive(pid)

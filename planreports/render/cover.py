@@ -49,6 +49,10 @@ class _CompiledOnce:
     """An environment that compiles each source once: docxtpl compiles the template's XML at
     every render, two fifths of a cover report's time, and every pack's is the same XML."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)  # type: ignore[call-arg]
+        self._compiled: dict[str, jinja2.Template] = {}
+
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None
                     ) -> jinja2.Template:
         if globals is not None or template_class is not None or not isinstance(source, str):
@@ -57,10 +61,6 @@ class _CompiledOnce:
         if compiled is None:
             compiled = self._compiled[source] = super().from_string(source)  # type: ignore[misc]
         return compiled
-
-    @property
-    def _compiled(self) -> dict[str, jinja2.Template]:
-        return self.__dict__.setdefault("_compiled_sources", {})
 
 
 class _Environment(_CompiledOnce, jinja2.Environment):
