@@ -154,7 +154,10 @@ def start_host(prepare: Callable[[], object]) -> Host | None:
     """A `Host` where one pays: Linux (fork, /proc), more than one core."""
     if not sys.platform.startswith("linux") or cores() < 2:
         return None
-    return Host(prepare)
+    try:
+        return Host(prepare)
+    except OSError:  # no process or socket to spare: the packs are written without it
+        return None
 
 
 FDS_PER_MESSAGE = 200  # the kernel takes at most 253 descriptors in one message
