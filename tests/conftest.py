@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -63,6 +65,21 @@ def soffice_convert(path: Path, outdir: Path, fmt: str = "pdf", timeout: int = 2
     if not result.exists():
         raise AssertionError(f"LibreOffice did not convert {path.name}")
     return result
+
+
+def pdf_word_boxes(pdf: Path) -> list[dict]:
+    """Every word of `pdf` as pdftotext -bbox places it: page number and size, box, text."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+    words, page = [], {}
+    for line in bbox.splitlines():
+        if m := re.search(r'<page width="([\d.]+)" height="([\d.]+)"', line):
+            page = {"n": page.get("n", 0) + 1, "w": float(m[1]), "h": float(m[2])}
+        elif m := re.search(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" '
+                            r'yMax="([\d.-]+)">(.*)</word>', line):
+            words.append({**page, "box": tuple(map(float, m.groups()[:4])),
+                          "text": html.unescape(m[5])})
+    return words
 
 
 def soffice_convert_many(paths: list[Path], outdir: Path, timeout: int = 300) -> list[Path]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from planreports.model import Finding, Item, PackView, PeriodSummary, Source
 from planreports.render.deck import render_deck
 from planreports.render.deck_tables import BLANK_LINE_PT
 from planreports.template_check import check_template
+from tests.conftest import pdf_word_boxes
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "planreports" / "init" / "templates" / "deck.pptx"
@@ -441,17 +441,7 @@ def pdf_words(tmp_path_factory) -> list[dict]:
     source = outdir / "board.pptx"
     render_deck(sample_view(), TEMPLATE, source)
     pdf = to_pdf(source, outdir)
-    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                          capture_output=True, text=True, timeout=60).stdout
-    words, page = [], {}
-    for line in bbox.splitlines():
-        if m := re.search(r'<page width="([\d.]+)" height="([\d.]+)"', line):
-            page = {"n": page.get("n", 0) + 1, "w": float(m[1]), "h": float(m[2])}
-        elif m := re.search(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" '
-                            r'yMax="([\d.-]+)">(.*)</word>', line):
-            words.append({**page, "box": tuple(map(float, m.groups()[:4])),
-                          "text": html.unescape(m[5])})
-    return words
+    return pdf_word_boxes(pdf)
 
 
 @needs_soffice

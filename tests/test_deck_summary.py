@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +22,7 @@ from planreports.render.deck_summary import (
     shortened,
     worst_first,
 )
-from tests.conftest import soffice_convert
+from tests.conftest import pdf_word_boxes, soffice_convert
 from tests.test_deck import ITEMS, TEMPLATE, tables, titles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,17 +218,7 @@ def pmo_pdf_words(big_decks, tmp_path_factory) -> list[dict]:
     if shutil.which("soffice") is None:
         pytest.skip("needs LibreOffice")
     pdf = soffice_convert(big_decks["pmo"], tmp_path_factory.mktemp("summary-pdf"))
-    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
-                          capture_output=True, text=True, timeout=60).stdout
-    words, page = [], {}
-    for line in bbox.splitlines():
-        if m := re.search(r'<page width="([\d.]+)" height="([\d.]+)"', line):
-            page = {"n": page.get("n", 0) + 1, "w": float(m[1]), "h": float(m[2])}
-        elif m := re.search(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" '
-                            r'yMax="([\d.-]+)">(.*)</word>', line):
-            words.append({**page, "box": tuple(map(float, m.groups()[:4])),
-                          "text": html.unescape(m[5])})
-    return words
+    return pdf_word_boxes(pdf)
 
 
 def test_the_summary_deck_opens_in_libreoffice_with_every_word_on_its_page(big_decks,
